@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * pawsguard core: portability layer.
+ *
+ * The core builds three ways: with clang -target bpf (BPF programs, freestanding), with
+ * gcc/clang for userspace (DPDK dataplane, CLI, tests). It therefore uses only <stdint.h>,
+ * <stddef.h> and <stdbool.h>, which clang provides freestanding, and never a libc call.
+ */
+#ifndef PAWSGUARD_COMPAT_H
+#define PAWSGUARD_COMPAT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(__bpf__)
+/* The verifier has no calls into non-static functions: everything must inline. */
+#define PG_INLINE static inline __attribute__((always_inline))
+#else
+#define PG_INLINE static inline
+#endif
+
+#define PG_LIKELY(x)   __builtin_expect(!!(x), 1)
+#define PG_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define PG_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define pg_htons(x) ((uint16_t)__builtin_bswap16((uint16_t)(x)))
+#define pg_htonl(x) ((uint32_t)__builtin_bswap32((uint32_t)(x)))
+#elif defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+#define pg_htons(x) ((uint16_t)(x))
+#define pg_htonl(x) ((uint32_t)(x))
+#else
+#error "pawsguard: unknown byte order"
+#endif
+#define pg_ntohs(x) pg_htons(x)
+#define pg_ntohl(x) pg_htonl(x)
+
+/* Big-endian loads and stores by byte: packet fields are not aligned (TCP options). */
+PG_INLINE uint16_t pg_get_be16(const uint8_t *p)
+{
+	return (uint16_t)((uint16_t)p[0] << 8 | p[1]);
+}
+
+PG_INLINE uint32_t pg_get_be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+PG_INLINE void pg_put_be32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+/* Serial number arithmetic (RFC 1982 / RFC 7323): all TSval comparisons wrap mod 2^32. */
+PG_INLINE bool pg_ts_before(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) < 0;
+}
+
+PG_INLINE bool pg_ts_after(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) > 0;
+}
+
+PG_INLINE uint32_t pg_ts_max(uint32_t a, uint32_t b)
+{
+	return pg_ts_after(a, b) ? a : b;
+}
+
+#endif /* PAWSGUARD_COMPAT_H */

@@ -1,0 +1,223 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The per-packet pipeline shared by every dataplane: parse, decide (translate.h), rewrite.
+ *
+ * Dataplanes differ only in where state lives (BPF maps, DPDK tables) and in what they do
+ * with the verdict. The includer defines struct pg_env (its per-CPU or per-lcore context)
+ * and these functions over it:
+ *
+ *   struct pg_stats *pg_env_stats(struct pg_env *e);            never NULL
+ *   const struct pg_config *pg_env_config(struct pg_env *e);    never NULL
+ *   uint32_t pg_env_pool(struct pg_env *e, const struct pg_pkt *p,
+ *                        const struct pg_addr *src);            enum pg_action of src
+ *   struct pg_source *pg_env_source(struct pg_env *e, const struct pg_addr *a, bool create);
+ *   struct pg_flow *pg_env_flow(struct pg_env *e, const struct pg_flow_key *k);
+ *   struct pg_flow *pg_env_flow_add(struct pg_env *e, const struct pg_flow_key *k,
+ *                                   const struct pg_flow *init); NULL if it cannot
+ *
+ * Entries returned may be shared with other CPUs: see translate.h for max_fwd.
+ */
+#ifndef PAWSGUARD_PIPELINE_H
+#define PAWSGUARD_PIPELINE_H
+
+#include "compat.h"
+#include "parse.h"
+#include "translate.h"
+#include "types.h"
+
+struct pg_env;
+
+/*
+ * An includer that defines the hooks as static inline functions before including this
+ * file says so with PG_ENV_HOOKS (the BPF programs must: they cannot call out). Otherwise
+ * they are external functions, implemented out of line in another translation unit.
+ */
+#ifndef PG_ENV_HOOKS
+struct pg_stats *pg_env_stats(struct pg_env *e);
+const struct pg_config *pg_env_config(struct pg_env *e);
+uint32_t pg_env_pool(struct pg_env *e, const struct pg_pkt *p, const struct pg_addr *src);
+struct pg_source *pg_env_source(struct pg_env *e, const struct pg_addr *a, bool create);
+struct pg_flow *pg_env_flow(struct pg_env *e, const struct pg_flow_key *k);
+struct pg_flow *pg_env_flow_add(struct pg_env *e, const struct pg_flow_key *k,
+				const struct pg_flow *init);
+#endif
+
+enum pg_verdict {
+	PG_V_PASS = 0,     /* forward untouched */
+	PG_V_MODIFIED = 1, /* forward; bytes changed, checksums kept right */
+};
+
+PG_INLINE void pg_count(struct pg_stats *st, int id)
+{
+	if (id >= 0 && id < PG_STAT_MAX)
+		st->c[id]++;
+}
+
+/* A client-to-server SYN carrying a timestamp. */
+PG_INLINE int pg_ingress_syn(struct pg_env *env, struct pg_stats *st, const struct pg_config *cfg,
+			     struct pg_pkt *pkt, uint64_t now)
+{
+	struct pg_flow_key key;
+	struct pg_flow *f, nf;
+	struct pg_source *s;
+	uint32_t act, t;
+	bool fresh = false, back = false;
+
+	pg_pkt_flow_key(pkt, true, &key);
+	act = pg_env_pool(env, pkt, &key.client);
+	/* Every source is observed, pool or not: that is how suggest finds NATs. */
+	s = pg_env_source(env, &key.client, true);
+	if (s) {
+		fresh = pg_source_fresh(s, now, cfg);
+		back = pg_source_observe_syn(s, pkt->tsval, now);
+		s->action = act;
+	}
+	if (act == PG_ACT_NONE) {
+		if (back)
+			st->c[PG_STAT_NAT_SUSPECT]++;
+		if (s)
+			s->last_ns = now;
+		return PG_V_PASS;
+	}
+	st->c[PG_STAT_POOL_SYN]++;
+	if (back)
+		st->c[PG_STAT_RESCUED]++;
+	if (act == PG_ACT_STRIP) {
+		if (s)
+			s->last_ns = now;
+		if (pg_ts_strip(pkt))
+			return PG_V_PASS;
+		st->c[PG_STAT_TS_STRIPPED]++;
+		return PG_V_MODIFIED;
+	}
+
+	f = pg_env_flow(env, &key);
+	if (f && pg_flow_syn_retrans(f, pkt->seq, now, cfg)) {
+		st->c[PG_STAT_SYN_RETRANS]++;
+		t = pg_flow_tsval(f, pkt->tsval);
+	} else {
+		if (s)
+			t = pg_source_claim_syn(s, fresh, pg_vclock(now), cfg);
+		else
+			t = pg_syn_tsval(0, false, pg_vclock(now), cfg);
+		pg_flow_init(&nf, pkt->tsval, t, pkt->seq, now);
+		if (f) {
+			*f = nf;
+		} else {
+			/*
+			 * Without a flow entry the rest of the connection could not follow the
+			 * SYN's offset and the server would drop it by per-connection PAWS:
+			 * leave this SYN untouched instead.
+			 */
+			if (!pg_env_flow_add(env, &key, &nf))
+				return PG_V_PASS;
+		}
+		st->c[PG_STAT_FLOW_NEW]++;
+		if (s)
+			s->flows++;
+	}
+	if (s)
+		s->last_ns = now;
+	if (pg_ts_rewrite(pkt, t, pkt->tsecr))
+		return PG_V_PASS;
+	st->c[PG_STAT_TSVAL_REWRITTEN]++;
+	return PG_V_MODIFIED;
+}
+
+/* Client to server: rewrite TSval (or strip it) for pool sources. */
+PG_INLINE int pg_ingress(struct pg_env *env, uint8_t *data, uint8_t *end, uint64_t now)
+{
+	struct pg_stats *st = pg_env_stats(env);
+	const struct pg_config *cfg = pg_env_config(env);
+	struct pg_flow_key key;
+	struct pg_source *s;
+	struct pg_flow *f;
+	struct pg_pkt pkt;
+	uint32_t t;
+	int rc;
+
+	st->c[PG_STAT_PACKETS]++;
+	rc = pg_parse(&pkt, data, end);
+	if (rc != PG_PARSE_TCP) {
+		pg_count(st, rc);
+		return PG_V_PASS;
+	}
+	st->c[PG_STAT_TCP]++;
+	if (pg_pkt_is_syn(&pkt)) {
+		st->c[PG_STAT_SYN]++;
+		if (!pkt.ts_off) {
+			st->c[PG_STAT_SYN_NO_TS]++;
+			return PG_V_PASS;
+		}
+		return pg_ingress_syn(env, st, cfg, &pkt, now);
+	}
+	if (!pkt.ts_off)
+		return PG_V_PASS;
+	/*
+	 * Established segments go by flow alone, without the pool lookup: removing a pool
+	 * must not change the offset of a flow in progress, and a hash miss is cheap.
+	 */
+	pg_pkt_flow_key(&pkt, true, &key);
+	f = pg_env_flow(env, &key);
+	if (!f)
+		return PG_V_PASS;
+	t = pg_flow_tsval(f, pkt.tsval);
+	pg_flow_touch(f, pkt.flags, true, now);
+	if (pg_tsval_ahead(t, pg_vclock(now))) {
+		s = pg_env_source(env, &key.client, false);
+		if (s) {
+			pg_source_raise(s, t);
+			s->last_ns = now;
+		}
+	}
+	if (pg_ts_rewrite(&pkt, t, pkt.tsecr))
+		return PG_V_PASS;
+	st->c[PG_STAT_TSVAL_REWRITTEN]++;
+	return PG_V_MODIFIED;
+}
+
+/*
+ * Server to client: decide the TSecr translation without writing it, for dataplanes that
+ * fix the checksum their own way (TC: bpf_l4_csum_replace knows CHECKSUM_PARTIAL).
+ * Returns PG_V_MODIFIED with *tsecr set to the value to write.
+ */
+PG_INLINE int pg_egress_decide(struct pg_env *env, struct pg_pkt *pkt, uint8_t *data,
+			       uint8_t *end, uint64_t now, uint32_t *tsecr)
+{
+	struct pg_stats *st = pg_env_stats(env);
+	struct pg_flow_key key;
+	struct pg_flow *f;
+	int rc;
+
+	st->c[PG_STAT_PACKETS_OUT]++;
+	rc = pg_parse(pkt, data, end);
+	if (rc != PG_PARSE_TCP) {
+		pg_count(st, rc);
+		return PG_V_PASS;
+	}
+	if (!pkt->ts_off || !pkt->tsecr)
+		return PG_V_PASS;
+	pg_pkt_flow_key(pkt, false, &key);
+	f = pg_env_flow(env, &key);
+	if (!f)
+		return PG_V_PASS;
+	*tsecr = pg_flow_tsecr(f, pkt->tsecr);
+	pg_flow_touch(f, pkt->flags, false, now);
+	st->c[PG_STAT_TSECR_TRANSLATED]++;
+	return PG_V_MODIFIED;
+}
+
+/* Server to client, with the checksum updated in software. */
+PG_INLINE int pg_egress(struct pg_env *env, uint8_t *data, uint8_t *end, uint64_t now)
+{
+	struct pg_pkt pkt;
+	uint32_t tsecr = 0;
+
+	if (pg_egress_decide(env, &pkt, data, end, now, &tsecr) != PG_V_MODIFIED)
+		return PG_V_PASS;
+	if (pg_ts_rewrite(&pkt, pkt.tsval, tsecr))
+		return PG_V_PASS;
+	return PG_V_MODIFIED;
+}
+
+#endif /* PAWSGUARD_PIPELINE_H */

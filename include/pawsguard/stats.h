@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Counter names and help, generated from the one list in types.h (userspace only). */
+#ifndef PAWSGUARD_STATS_H
+#define PAWSGUARD_STATS_H
+
+#include "types.h"
+
+struct pg_stat_desc {
+	const char *name;
+	const char *help;
+};
+
+#define PG_STAT_DESC(id, name, help) {name, help},
+static const struct pg_stat_desc pg_stat_descs[PG_STAT_MAX] = {PG_STATS_LIST(PG_STAT_DESC)};
+#undef PG_STAT_DESC
+
+static inline const char *pg_action_name(uint32_t a)
+{
+	return a == PG_ACT_REWRITE ? "rewrite" : a == PG_ACT_STRIP ? "strip" : "none";
+}
+
+#endif /* PAWSGUARD_STATS_H */

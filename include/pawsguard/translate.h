@@ -1,0 +1,201 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The translation decision (DESIGN.md, "The rewrite algorithm") as pure functions over the
+ * plain structs of types.h. Time is passed in; nothing here reads a clock or a map, so both
+ * dataplanes share it and the simulation can drive it.
+ *
+ * Times are nanoseconds of the realtime clock. The virtual clock is its milliseconds mod
+ * 2^32: every instance with NTP agrees on it, and it keeps running across restarts, so a
+ * restarted instance still gives new SYNs TSvals above what it forwarded before.
+ */
+#ifndef PAWSGUARD_TRANSLATE_H
+#define PAWSGUARD_TRANSLATE_H
+
+#include "compat.h"
+#include "types.h"
+
+#define PG_PAWS_WINDOW 1 /* TCP_PAWS_WINDOW of the legacy per-peer check */
+#define PG_CAS_TRIES   8
+
+PG_INLINE uint32_t pg_vclock(uint64_t now_ns)
+{
+	return (uint32_t)(now_ns / 1000000);
+}
+
+/* Signed age, so that a realtime clock stepping back makes state look new, not expired. */
+PG_INLINE bool pg_age_below(uint64_t now, uint64_t then, uint64_t limit)
+{
+	return (int64_t)(now - then) < (int64_t)limit;
+}
+
+/* Does the source's state still bind the next SYN (the server rules remember 60 s)? */
+PG_INLINE bool pg_source_fresh(const struct pg_source *s, uint64_t now, const struct pg_config *c)
+{
+	return s->last_ns && pg_age_below(now, s->last_ns, c->source_ttl_ns);
+}
+
+/*
+ * Observe a SYN's untranslated TSval. Returns true when a server applying the per-peer
+ * rule would reject it: a SYN from the same address in the last 60 s carried a TSval
+ * more than TCP_PAWS_WINDOW ahead. (A lower bound: the server compares with the last
+ * TSval of the previous connection, which is at least its SYN's.) Inside a pool that is
+ * a rescued SYN; outside, a sign of several clocks behind one address: a NAT.
+ */
+PG_INLINE bool pg_source_observe_syn(struct pg_source *s, uint32_t tsval, uint64_t now)
+{
+	bool recent = s->raw_ns && pg_age_below(now, s->raw_ns, PG_PAWS_MSL_NS);
+
+	s->syns++;
+	if (recent && (int32_t)(s->raw_max - tsval) > PG_PAWS_WINDOW) {
+		s->backwards++;
+		return true;
+	}
+	if (!recent || pg_ts_after(tsval, s->raw_max)) {
+		s->raw_max = tsval;
+		s->raw_ns = now;
+	}
+	return false;
+}
+
+/*
+ * TSval' for the SYN of a new flow: the virtual clock, and strictly above every TSval
+ * forwarded for the source (max_fwd) while its state is fresh; never 0. A source without
+ * fresh state gets a margin on top of the clock, to stay above what another instance or a
+ * previous run may have forwarded from a client clock running a little fast.
+ */
+PG_INLINE uint32_t pg_syn_tsval(uint32_t max_fwd, bool fresh, uint32_t vnow,
+				const struct pg_config *c)
+{
+	uint32_t t = fresh ? vnow : vnow + c->unknown_margin_ms;
+
+	if (fresh && !pg_ts_after(t, max_fwd))
+		t = max_fwd + 1;
+	return t ? t : 1;
+}
+
+/*
+ * Choose the SYN's TSval and publish it in max_fwd in one step. Two CPUs may handle SYNs
+ * of one source at once: the compare-and-swap makes each claim a value above the other's
+ * (a failed swap means another CPU moved max_fwd forward; retry from its value). The loop
+ * is bounded for the verifier; after PG_CAS_TRIES lost races the value is still above
+ * every TSval this CPU saw, which only ties with the racing SYNs, and ties pass both rules.
+ */
+PG_INLINE uint32_t pg_source_claim_syn(struct pg_source *s, bool fresh, uint32_t vnow,
+				       const struct pg_config *c)
+{
+	uint32_t cur, t = 0;
+	int i;
+
+	for (i = 0; i < PG_CAS_TRIES; i++) {
+		cur = *(volatile uint32_t *)&s->max_fwd;
+		t = pg_syn_tsval(cur, fresh, vnow, c);
+		if (__sync_val_compare_and_swap(&s->max_fwd, cur, t) == cur)
+			break;
+		fresh = true;
+	}
+	return t;
+}
+
+/* max_fwd = max(max_fwd, v) in serial order; the compare-and-swap as above. */
+PG_INLINE void pg_source_raise(struct pg_source *s, uint32_t v)
+{
+	uint32_t cur;
+	int i;
+
+	for (i = 0; i < PG_CAS_TRIES; i++) {
+		cur = *(volatile uint32_t *)&s->max_fwd;
+		if (!pg_ts_after(v, cur))
+			return;
+		if (__sync_val_compare_and_swap(&s->max_fwd, cur, v) == cur)
+			return;
+	}
+}
+
+/*
+ * A segment's TSval' on a known flow. The offset never changes within a flow (per
+ * connection PAWS). 0 means "no timestamp yet" to a receiver: never produce it.
+ */
+PG_INLINE uint32_t pg_flow_tsval(const struct pg_flow *f, uint32_t tsval)
+{
+	uint32_t t = tsval + f->offset;
+
+	return t ? t : 1;
+}
+
+/* A server-to-client TSecr translated back; 0 (nothing echoed yet) stays 0. */
+PG_INLINE uint32_t pg_flow_tsecr(const struct pg_flow *f, uint32_t tsecr)
+{
+	return tsecr ? tsecr - f->offset : 0;
+}
+
+/*
+ * Does a forwarded TSval run ahead of the virtual clock (a client clock faster than
+ * 1 kHz)? Then max_fwd must follow it, so the next SYN from the source stays above it.
+ * Equal counts as ahead: a SYN must be strictly newer to reopen a TIME-WAIT 4-tuple.
+ */
+PG_INLINE bool pg_tsval_ahead(uint32_t t, uint32_t vnow)
+{
+	return !pg_ts_before(t, vnow);
+}
+
+PG_INLINE void pg_flow_init(struct pg_flow *f, uint32_t tsval, uint32_t tsval_fwd, uint32_t seq,
+			    uint64_t now)
+{
+	f->last_ns = now;
+	f->offset = tsval_fwd - tsval;
+	f->syn_seq = seq;
+	f->syn_tsval = tsval_fwd;
+	f->state = PG_FS_SYN;
+	f->pad[0] = f->pad[1] = f->pad[2] = 0;
+}
+
+PG_INLINE uint64_t pg_flow_timeout(const struct pg_flow *f, const struct pg_config *c)
+{
+	if (f->state == PG_FS_SYN)
+		return c->syn_timeout_ns;
+	if (f->state == PG_FS_EST)
+		return c->est_timeout_ns;
+	return c->close_timeout_ns;
+}
+
+PG_INLINE bool pg_flow_expired(const struct pg_flow *f, uint64_t now, const struct pg_config *c)
+{
+	return !pg_age_below(now, f->last_ns, pg_flow_timeout(f, c));
+}
+
+/*
+ * A SYN on an existing flow entry is a retransmit when it repeats the ISN of the flow's
+ * SYN; otherwise it is a new connection reusing the 4-tuple (exactly what a NAT does)
+ * and it needs a new offset, chosen against the source's state.
+ */
+PG_INLINE bool pg_flow_syn_retrans(const struct pg_flow *f, uint32_t seq, uint64_t now,
+				   const struct pg_config *c)
+{
+	return f->state == PG_FS_SYN && f->syn_seq == seq && !pg_flow_expired(f, now, c);
+}
+
+/* TCP state after a segment; in: client to server. */
+PG_INLINE uint8_t pg_flow_next_state(uint8_t state, uint8_t tcp_flags, bool in)
+{
+	if (tcp_flags & (0x01 | 0x04)) /* FIN, RST */
+		return PG_FS_CLOSING;
+	if (in && state == PG_FS_SYN && (tcp_flags & 0x10)) /* the handshake's ACK */
+		return PG_FS_EST;
+	return state;
+}
+
+/*
+ * Refresh a flow after a segment. last_ns is written at most once a second: it is a
+ * cache line shared by the CPUs of both directions, and timeouts are in seconds.
+ */
+PG_INLINE void pg_flow_touch(struct pg_flow *f, uint8_t tcp_flags, bool in, uint64_t now)
+{
+	uint8_t st = pg_flow_next_state(f->state, tcp_flags, in);
+
+	if (st != f->state || !pg_age_below(now, f->last_ns, PG_SEC_NS)) {
+		f->state = st;
+		f->last_ns = now;
+	}
+}
+
+#endif /* PAWSGUARD_TRANSLATE_H */

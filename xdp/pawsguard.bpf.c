@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * pawsguard on a server's own NIC: XDP ingress rewrites client TSvals (or strips the
+ * option), TC egress translates the server's TSecrs back. Both are thin wrappers around
+ * the shared pipeline (include/pawsguard/pipeline.h); state lives in the maps below, pinned
+ * by the loader under /sys/fs/bpf/pawsguard/IFACE/ and shared by the two programs.
+ */
+#include <linux/bpf.h>
+#include <linux/pkt_cls.h>
+#include <bpf/bpf_helpers.h>
+#include <xdp/xdp_helpers.h>
+
+/* Hooks are static inline below, before the pipeline is included. */
+#define PG_ENV_HOOKS 1
+#include "pawsguard/parse.h"
+#include "pawsguard/translate.h"
+#include "pawsguard/types.h"
+
+/* Sizes of the LRU tables are set by the loader (bpf_map__set_max_entries) before load. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__type(key, struct pg_lpm4_key);
+	__type(value, struct pg_pool_val);
+	__uint(max_entries, 4096);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+} pg_pools4 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__type(key, struct pg_lpm6_key);
+	__type(value, struct pg_pool_val);
+	__uint(max_entries, 4096);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+} pg_pools6 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__type(key, struct pg_addr);
+	__type(value, struct pg_source);
+	__uint(max_entries, 65536);
+} pg_sources SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__type(key, struct pg_flow_key);
+	__type(value, struct pg_flow);
+	__uint(max_entries, 262144);
+} pg_flows SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__type(key, __u32);
+	__type(value, struct pg_stats);
+	__uint(max_entries, 1);
+} pg_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, struct pg_config);
+	__uint(max_entries, 1);
+} pg_config SEC(".maps");
+
+struct pg_env {
+	struct pg_stats *st;
+	const struct pg_config *cfg;
+};
+
+PG_INLINE struct pg_stats *pg_env_stats(struct pg_env *e)
+{
+	return e->st;
+}
+
+PG_INLINE const struct pg_config *pg_env_config(struct pg_env *e)
+{
+	return e->cfg;
+}
+
+PG_INLINE uint32_t pg_env_pool(struct pg_env *e, const struct pg_pkt *p, const struct pg_addr *a)
+{
+	const struct pg_pool_val *v;
+	(void)e;
+
+	if (p->family == 4) {
+		struct pg_lpm4_key k4 = {.prefixlen = 32};
+
+		__builtin_memcpy(k4.addr, &a->b[12], 4);
+		v = bpf_map_lookup_elem(&pg_pools4, &k4);
+	} else {
+		struct pg_lpm6_key k6 = {.prefixlen = 128};
+
+		__builtin_memcpy(k6.addr, a->b, 16);
+		v = bpf_map_lookup_elem(&pg_pools6, &k6);
+	}
+	return v ? v->action : PG_ACT_NONE;
+}
+
+PG_INLINE struct pg_source *pg_env_source(struct pg_env *e, const struct pg_addr *a, bool create)
+{
+	struct pg_source *s, zero = {};
+
+	s = bpf_map_lookup_elem(&pg_sources, a);
+	if (s || !create)
+		return s;
+	/* NOEXIST: if another CPU created it meanwhile, use theirs. */
+	bpf_map_update_elem(&pg_sources, a, &zero, BPF_NOEXIST);
+	s = bpf_map_lookup_elem(&pg_sources, a);
+	e->st->c[s ? PG_STAT_SOURCE_NEW : PG_STAT_TABLE_FULL]++;
+	return s;
+}
+
+PG_INLINE struct pg_flow *pg_env_flow(struct pg_env *e, const struct pg_flow_key *k)
+{
+	(void)e;
+	return bpf_map_lookup_elem(&pg_flows, k);
+}
+
+PG_INLINE struct pg_flow *pg_env_flow_add(struct pg_env *e, const struct pg_flow_key *k,
+					  const struct pg_flow *init)
+{
+	struct pg_flow *f;
+
+	/* An LRU map makes room by evicting the least recently used flow. */
+	if (bpf_map_update_elem(&pg_flows, k, init, BPF_ANY) == 0) {
+		f = bpf_map_lookup_elem(&pg_flows, k);
+		if (f)
+			return f;
+	}
+	e->st->c[PG_STAT_TABLE_FULL]++;
+	return NULL;
+}
+
+#include "pawsguard/pipeline.h"
+
+/* Returns false when the maps are not there (cannot happen once loaded). */
+static __always_inline bool pg_env_init(struct pg_env *e, uint64_t *now)
+{
+	__u32 zero = 0;
+
+	e->st = bpf_map_lookup_elem(&pg_stats, &zero);
+	e->cfg = bpf_map_lookup_elem(&pg_config, &zero);
+	if (!e->st || !e->cfg)
+		return false;
+	*now = bpf_ktime_get_boot_ns() + e->cfg->realtime_off_ns;
+	return true;
+}
+
+/* Under libxdp's dispatcher: run after higher-priority programs, chain on XDP_PASS. */
+struct {
+	__uint(priority, 20);
+	__uint(XDP_PASS, 1);
+} XDP_RUN_CONFIG(pg_xdp_ingress);
+
+SEC("xdp")
+int pg_xdp_ingress(struct xdp_md *ctx)
+{
+	uint8_t *data = (uint8_t *)(long)ctx->data;
+	uint8_t *end = (uint8_t *)(long)ctx->data_end;
+	struct pg_env env;
+	uint64_t now;
+
+	if (pg_env_init(&env, &now))
+		pg_ingress(&env, data, end, now);
+	/* pawsguard never drops: rewritten or not, the packet goes on to the stack. */
+	return XDP_PASS;
+}
+
+SEC("tc")
+int pg_tc_egress(struct __sk_buff *skb)
+{
+	uint8_t *data, *end, *o;
+	struct pg_env env;
+	struct pg_pkt pkt;
+	uint32_t tsecr = 0, from, to, csum_off;
+	uint64_t now;
+
+	if (!pg_env_init(&env, &now))
+		return TC_ACT_OK;
+	/* Headers of locally built packets are linear; pull if a driver left them paged. */
+	if (skb->data_end - skb->data < 128 && skb->len > skb->data_end - skb->data)
+		bpf_skb_pull_data(skb, skb->len < 128 ? skb->len : 128);
+	data = (uint8_t *)(long)skb->data;
+	end = (uint8_t *)(long)skb->data_end;
+	if (pg_egress_decide(&env, &pkt, data, end, now, &tsecr) != PG_V_MODIFIED)
+		return TC_ACT_OK;
+	o = pg_ts_ptr(&pkt);
+	if (!o)
+		return TC_ACT_OK;
+	pg_put_be32(o + 6, tsecr);
+	/*
+	 * bpf_l4_csum_replace knows CHECKSUM_PARTIAL (the field then holds only the pseudo
+	 * header sum and must stay as it is). It sums its operands as if at an even offset;
+	 * for a field at an odd offset, hand it the byte-swapped halves (csum.h).
+	 */
+	from = pkt.tsecr;
+	to = tsecr;
+	if (pkt.ts_off & 1) {
+		from = pg_csum_oddswap32(from);
+		to = pg_csum_oddswap32(to);
+	}
+	csum_off = (uint32_t)(pkt.th - data) + PG_TCP_CSUM_OFF;
+	bpf_l4_csum_replace(skb, csum_off, pg_htonl(from), pg_htonl(to), 4);
+	return TC_ACT_OK;
+}
+
+/* Baselines for the benchmark (tests/bench/xdp.sh): the cost of doing nothing. */
+SEC("xdp")
+int pg_xdp_pass(struct xdp_md *ctx)
+{
+	(void)ctx;
+	return XDP_PASS;
+}
+
+SEC("tc")
+int pg_tc_pass(struct __sk_buff *skb)
+{
+	(void)skb;
+	return TC_ACT_OK;
+}
+
+char _license[] SEC("license") = "Dual BSD/GPL";
