@@ -132,14 +132,15 @@ PG_INLINE struct pg_flow *pg_env_flow_add(struct pg_env *e, const struct pg_flow
 
 #include "pawsguard/pipeline.h"
 
-/* Returns false when the maps are not there (cannot happen once loaded). */
+/* Returns false when the maps are not there or not configured yet. */
 static __always_inline bool pg_env_init(struct pg_env *e, uint64_t *now)
 {
 	__u32 zero = 0;
 
 	e->st = bpf_map_lookup_elem(&pg_stats, &zero);
 	e->cfg = bpf_map_lookup_elem(&pg_config, &zero);
-	if (!e->st || !e->cfg)
+	/* Until the loader has set the clock offset, pass everything untouched. */
+	if (!e->st || !e->cfg || !e->cfg->realtime_off_ns)
 		return false;
 	*now = bpf_ktime_get_boot_ns() + e->cfg->realtime_off_ns;
 	return true;

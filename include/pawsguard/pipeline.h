@@ -103,6 +103,7 @@ PG_INLINE int pg_ingress_syn(struct pg_env *env, struct pg_stats *st, const stru
 		pg_flow_init(&nf, pkt->tsval, t, pkt->seq, now);
 		if (f) {
 			*f = nf;
+			st->c[PG_STAT_FLOW_REUSE]++;
 		} else {
 			/*
 			 * Without a flow entry the rest of the connection could not follow the

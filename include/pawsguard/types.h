@@ -120,6 +120,7 @@ struct pg_config {
 	X(RESCUED, "rescued", "pool SYNs the server would have rejected")                      \
 	X(NAT_SUSPECT, "nat_suspect", "SYNs outside pools whose TSval went backwards")          \
 	X(FLOW_NEW, "flow_new", "flows created")                                               \
+	X(FLOW_REUSE, "flow_reuse", "new flows on a known 4-tuple (NAT port reuse)")           \
 	X(SOURCE_NEW, "source_new", "sources created")                                         \
 	X(TABLE_FULL, "table_full", "flow or source inserts that failed")                      \
 	X(NOT_IP, "not_ip", "frames neither IPv4 nor IPv6")                                    \
