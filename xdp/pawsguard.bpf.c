@@ -182,7 +182,8 @@ int pg_tc_egress(struct __sk_buff *skb)
 		bpf_skb_pull_data(skb, skb->len < 128 ? skb->len : 128);
 	data = (uint8_t *)(long)skb->data;
 	end = (uint8_t *)(long)skb->data_end;
-	if (pg_egress_decide(&env, &pkt, data, end, now, &tsecr) != PG_V_MODIFIED)
+	/* skb->len: a GSO packet carries up to 64 KB in pages beyond its linear headers. */
+	if (pg_egress_decide(&env, &pkt, data, end, skb->len, now, &tsecr) != PG_V_MODIFIED)
 		return TC_ACT_OK;
 	o = pg_ts_ptr(&pkt);
 	if (!o)

@@ -50,6 +50,7 @@
 struct pg_pkt {
 	uint8_t *data;
 	uint8_t *end;   /* data_end: one past the last readable byte */
+	uint32_t len;   /* whole packet: more than end - data when only the headers are linear */
 	uint8_t *l3;    /* IPv4 or IPv6 header */
 	uint8_t *th;    /* TCP header */
 	uint32_t seq;   /* host order */
@@ -59,7 +60,7 @@ struct pg_pkt {
 	uint16_t ts_off; /* offset of the TS option's kind byte from th; 0 when absent */
 	uint8_t family;  /* 4 or 6 */
 	uint8_t flags;   /* TCP flags byte */
-	uint8_t pad[6];
+	uint8_t pad[2];
 };
 
 /* One step of the TCP option walk. */
@@ -188,7 +189,7 @@ PG_INLINE int pg_parse_ipv4(struct pg_pkt *pkt, uint8_t *ip)
 	ihl = (uint32_t)(ip[0] & 0x0f) * 4;
 	tot = pg_get_be16(ip + 2);
 	if ((ip[0] >> 4) != 4 || ihl < 20 || tot < ihl || ip + ihl > pkt->end ||
-	    ip + tot > pkt->end)
+	    (uint32_t)(ip - pkt->data) + tot > pkt->len)
 		return PG_STAT_BAD_IP;
 	/* More-fragments flag or a fragment offset: the TCP header may be elsewhere. */
 	if (pg_get_be16(ip + 6) & 0x3fff)
@@ -211,7 +212,7 @@ PG_INLINE int pg_parse_ipv6(struct pg_pkt *pkt, uint8_t *ip)
 		return PG_STAT_BAD_IP;
 	plen = pg_get_be16(ip + 4);
 	/* A zero payload length means a jumbogram; not a thing on the paths we serve. */
-	if ((ip[0] >> 4) != 6 || plen == 0 || ip + 40 + plen > pkt->end)
+	if ((ip[0] >> 4) != 6 || plen == 0 || (uint32_t)(ip - pkt->data) + 40 + plen > pkt->len)
 		return PG_STAT_BAD_IP;
 	nh = ip[6];
 	for (i = 0; i < PG_IP6_EXT_MAX; i++) {
@@ -240,8 +241,13 @@ PG_INLINE int pg_parse_ipv6(struct pg_pkt *pkt, uint8_t *ip)
 	return pg_parse_tcp(pkt, ip + off, 40 + plen - off);
 }
 
-/* Parse a frame. Returns PG_PARSE_TCP with pkt filled, or the reason it was not. */
-PG_INLINE int pg_parse(struct pg_pkt *pkt, uint8_t *data, uint8_t *end)
+/*
+ * Parse a packet of len bytes of which [data, end) is readable: len is more than
+ * end - data where only the headers are linear (a GSO packet at TC egress is one IP
+ * packet of up to 64 KB). Lengths are checked against len, every read against end.
+ * Returns PG_PARSE_TCP with pkt filled, or the reason it was not.
+ */
+PG_INLINE int pg_parse_len(struct pg_pkt *pkt, uint8_t *data, uint8_t *end, uint32_t len)
 {
 	uint8_t *p = data + PG_ETH_HLEN;
 	uint16_t proto;
@@ -249,6 +255,7 @@ PG_INLINE int pg_parse(struct pg_pkt *pkt, uint8_t *data, uint8_t *end)
 
 	pkt->data = data;
 	pkt->end = end;
+	pkt->len = len;
 	pkt->ts_off = 0;
 	if (p > end)
 		return PG_STAT_BAD_L2;
@@ -266,6 +273,12 @@ PG_INLINE int pg_parse(struct pg_pkt *pkt, uint8_t *data, uint8_t *end)
 	if (proto == PG_ETH_P_IPV6)
 		return pg_parse_ipv6(pkt, p);
 	return PG_STAT_NOT_IP;
+}
+
+/* Parse a whole frame in [data, end). */
+PG_INLINE int pg_parse(struct pg_pkt *pkt, uint8_t *data, uint8_t *end)
+{
+	return pg_parse_len(pkt, data, end, (uint32_t)(end - data));
 }
 
 /* Source and destination addresses, IPv4 mapped into IPv6 (::ffff:a.b.c.d). */

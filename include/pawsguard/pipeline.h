@@ -179,11 +179,12 @@ PG_INLINE int pg_ingress(struct pg_env *env, uint8_t *data, uint8_t *end, uint64
 
 /*
  * Server to client: decide the TSecr translation without writing it, for dataplanes that
- * fix the checksum their own way (TC: bpf_l4_csum_replace knows CHECKSUM_PARTIAL).
+ * fix the checksum their own way (TC: bpf_l4_csum_replace knows CHECKSUM_PARTIAL), and
+ * that may see only the headers of a longer packet (len, see pg_parse_len()).
  * Returns PG_V_MODIFIED with *tsecr set to the value to write.
  */
 PG_INLINE int pg_egress_decide(struct pg_env *env, struct pg_pkt *pkt, uint8_t *data,
-			       uint8_t *end, uint64_t now, uint32_t *tsecr)
+			       uint8_t *end, uint32_t len, uint64_t now, uint32_t *tsecr)
 {
 	struct pg_stats *st = pg_env_stats(env);
 	struct pg_flow_key key;
@@ -191,7 +192,7 @@ PG_INLINE int pg_egress_decide(struct pg_env *env, struct pg_pkt *pkt, uint8_t *
 	int rc;
 
 	st->c[PG_STAT_PACKETS_OUT]++;
-	rc = pg_parse(pkt, data, end);
+	rc = pg_parse_len(pkt, data, end, len);
 	if (rc != PG_PARSE_TCP) {
 		pg_count(st, rc);
 		return PG_V_PASS;
@@ -214,7 +215,8 @@ PG_INLINE int pg_egress(struct pg_env *env, uint8_t *data, uint8_t *end, uint64_
 	struct pg_pkt pkt;
 	uint32_t tsecr = 0;
 
-	if (pg_egress_decide(env, &pkt, data, end, now, &tsecr) != PG_V_MODIFIED)
+	if (pg_egress_decide(env, &pkt, data, end, (uint32_t)(end - data), now, &tsecr) !=
+	    PG_V_MODIFIED)
 		return PG_V_PASS;
 	if (pg_ts_rewrite(&pkt, pkt.tsval, tsecr))
 		return PG_V_PASS;
