@@ -31,9 +31,9 @@
 #define PG_TC_HANDLE   0x7067
 #define PG_TC_PRIO     0x7067
 
-enum { M_POOLS4, M_POOLS6, M_SOURCES, M_FLOWS, M_STATS, M_CONFIG, M_NR };
-static const char *const pg_map_names[M_NR] = {"pg_pools4", "pg_pools6", "pg_sources",
-					       "pg_flows",  "pg_stats",  "pg_config"};
+enum { M_POOLS4, M_POOLS6, M_SOURCES, M_FLOWS4, M_FLOWS6, M_STATS, M_CONFIG, M_NR };
+static const char *const pg_map_names[M_NR] = {"pg_pools4", "pg_pools6", "pg_sources", "pg_flows4",
+					       "pg_flows6", "pg_stats",  "pg_config"};
 
 /*
  * libbpf and libxdp talk a lot, also about things that are fine (libxdp's dispatcher check
@@ -255,7 +255,8 @@ static int pg_xdp_stats(struct pg_target *t, struct pg_stats_rec *out, char *err
 		for (i = 0; i < PG_STAT_MAX; i++)
 			out->c[i] += pc[cpu].c[i];
 	free(pc);
-	out->flows = pg_map_count(t->fd[M_FLOWS], sizeof(struct pg_flow_key));
+	out->flows = pg_map_count(t->fd[M_FLOWS4], sizeof(struct pg_flow_key4)) +
+		     pg_map_count(t->fd[M_FLOWS6], sizeof(struct pg_flow_key));
 	out->sources = pg_map_count(t->fd[M_SOURCES], sizeof(struct pg_addr));
 	/*
 	 * The programs never delete: an entry leaves only when the LRU evicts it. Inserts are
@@ -297,30 +298,44 @@ static int pg_xdp_sources(struct pg_target *t, struct pg_src_rec **out, size_t *
 	return 0;
 }
 
+/* Appends the flows of one table; IPv4 keys are widened to the common key. */
+static int pg_xdp_flows_of(int fd, bool v4, struct pg_flow_rec **v, size_t *cnt, uint64_t now)
+{
+	struct pg_flow_key key, next;
+	struct pg_flow_rec *nv;
+	void *prev = NULL;
+
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		key = next;
+		prev = &key;
+		nv = realloc(*v, (*cnt + 1) * sizeof(**v));
+		if (!nv)
+			return -ENOMEM;
+		*v = nv;
+		if (bpf_map_lookup_elem(fd, &key, &nv[*cnt].f))
+			continue;
+		if (v4)
+			pg_flow_key_from4((struct pg_flow_key4 *)&key, &nv[*cnt].k);
+		else
+			nv[*cnt].k = key;
+		nv[*cnt].age_ms = now > nv[*cnt].f.last_ns ? (now - nv[*cnt].f.last_ns) / 1000000 : 0;
+		(*cnt)++;
+	}
+	return 0;
+}
+
 static int pg_xdp_flows(struct pg_target *t, struct pg_flow_rec **out, size_t *n, char *err,
 			size_t el)
 {
-	struct pg_flow_rec *v = NULL, *nv;
-	struct pg_flow_key key, next;
+	struct pg_flow_rec *v = NULL;
 	uint64_t now = pg_realtime_ns();
 	size_t cnt = 0;
-	void *prev = NULL;
 
-	while (bpf_map_get_next_key(t->fd[M_FLOWS], prev, &next) == 0) {
-		key = next;
-		prev = &key;
-		nv = realloc(v, (cnt + 1) * sizeof(*v));
-		if (!nv) {
-			free(v);
-			snprintf(err, el, "out of memory");
-			return -ENOMEM;
-		}
-		v = nv;
-		if (bpf_map_lookup_elem(t->fd[M_FLOWS], &key, &v[cnt].f))
-			continue;
-		v[cnt].k = key;
-		v[cnt].age_ms = now > v[cnt].f.last_ns ? (now - v[cnt].f.last_ns) / 1000000 : 0;
-		cnt++;
+	if (pg_xdp_flows_of(t->fd[M_FLOWS4], true, &v, &cnt, now) ||
+	    pg_xdp_flows_of(t->fd[M_FLOWS6], false, &v, &cnt, now)) {
+		free(v);
+		snprintf(err, el, "out of memory");
+		return -ENOMEM;
 	}
 	*out = v;
 	*n = cnt;
@@ -497,10 +512,12 @@ int pg_xdp_attach(const struct pg_attach_opts *o, char *err, size_t el)
 	maps[M_POOLS4] = skel->maps.pg_pools4;
 	maps[M_POOLS6] = skel->maps.pg_pools6;
 	maps[M_SOURCES] = skel->maps.pg_sources;
-	maps[M_FLOWS] = skel->maps.pg_flows;
+	maps[M_FLOWS4] = skel->maps.pg_flows4;
+	maps[M_FLOWS6] = skel->maps.pg_flows6;
 	maps[M_STATS] = skel->maps.pg_stats;
 	maps[M_CONFIG] = skel->maps.pg_config;
-	bpf_map__set_max_entries(skel->maps.pg_flows, flows);
+	bpf_map__set_max_entries(skel->maps.pg_flows4, flows);
+	bpf_map__set_max_entries(skel->maps.pg_flows6, flows);
 	bpf_map__set_max_entries(skel->maps.pg_sources, sources);
 	if (mkdir(PG_PIN_ROOT, 0700) && errno != EEXIST) {
 		rc = -errno;

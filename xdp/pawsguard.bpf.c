@@ -40,12 +40,20 @@ struct {
 	__uint(max_entries, 65536);
 } pg_sources SEC(".maps");
 
+/* Flows: IPv4 with a compact key (types.h), IPv6 with the full one; sized together. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__type(key, struct pg_flow_key4);
+	__type(value, struct pg_flow);
+	__uint(max_entries, 262144);
+} pg_flows4 SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__type(key, struct pg_flow_key);
 	__type(value, struct pg_flow);
-	__uint(max_entries, 262144);
-} pg_flows SEC(".maps");
+	__uint(max_entries, 65536);
+} pg_flows6 SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -60,6 +68,23 @@ struct {
 	__type(value, struct pg_config);
 	__uint(max_entries, 1);
 } pg_config SEC(".maps");
+
+/*
+ * The realtime clock, read once per jiffy per CPU. A clock read costs ~45 ns in a VM,
+ * more than the rest of the fast path; a value up to one jiffy old (10 ms at HZ >= 100)
+ * is what pg_config.clock_lag_ms covers. Private to the BPF programs.
+ */
+struct pg_clock {
+	__u64 jiffies;
+	__u64 now;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__type(key, __u32);
+	__type(value, struct pg_clock);
+	__uint(max_entries, 1);
+} pg_clock SEC(".maps");
 
 struct pg_env {
 	struct pg_stats *st;
@@ -111,18 +136,31 @@ PG_INLINE struct pg_source *pg_env_source(struct pg_env *e, const struct pg_addr
 
 PG_INLINE struct pg_flow *pg_env_flow(struct pg_env *e, const struct pg_flow_key *k)
 {
+	struct pg_flow_key4 k4;
+
 	(void)e;
-	return bpf_map_lookup_elem(&pg_flows, k);
+	if (!pg_flow_key_is4(k))
+		return bpf_map_lookup_elem(&pg_flows6, k);
+	pg_flow_key_to4(k, &k4);
+	return bpf_map_lookup_elem(&pg_flows4, &k4);
 }
 
 PG_INLINE struct pg_flow *pg_env_flow_add(struct pg_env *e, const struct pg_flow_key *k,
 					  const struct pg_flow *init)
 {
+	struct pg_flow_key4 k4;
 	struct pg_flow *f;
+	int rc;
 
 	/* An LRU map makes room by evicting the least recently used flow. */
-	if (bpf_map_update_elem(&pg_flows, k, init, BPF_ANY) == 0) {
-		f = bpf_map_lookup_elem(&pg_flows, k);
+	if (pg_flow_key_is4(k)) {
+		pg_flow_key_to4(k, &k4);
+		rc = bpf_map_update_elem(&pg_flows4, &k4, init, BPF_ANY);
+	} else {
+		rc = bpf_map_update_elem(&pg_flows6, k, init, BPF_ANY);
+	}
+	if (rc == 0) {
+		f = pg_env_flow(e, k);
 		if (f)
 			return f;
 	}
@@ -135,14 +173,22 @@ PG_INLINE struct pg_flow *pg_env_flow_add(struct pg_env *e, const struct pg_flow
 /* Returns false when the maps are not there or not configured yet. */
 static __always_inline bool pg_env_init(struct pg_env *e, uint64_t *now)
 {
+	struct pg_clock *c;
 	__u32 zero = 0;
+	__u64 j;
 
 	e->st = bpf_map_lookup_elem(&pg_stats, &zero);
 	e->cfg = bpf_map_lookup_elem(&pg_config, &zero);
+	c = bpf_map_lookup_elem(&pg_clock, &zero);
 	/* Until the loader has set the clock offset, pass everything untouched. */
-	if (!e->st || !e->cfg || !e->cfg->realtime_off_ns)
+	if (!e->st || !e->cfg || !c || !e->cfg->realtime_off_ns)
 		return false;
-	*now = bpf_ktime_get_boot_ns() + e->cfg->realtime_off_ns;
+	j = bpf_jiffies64();
+	if (c->jiffies != j) {
+		c->jiffies = j;
+		c->now = bpf_ktime_get_boot_ns() + e->cfg->realtime_off_ns;
+	}
+	*now = c->now;
 	return true;
 }
 

@@ -55,6 +55,41 @@ PG_INLINE void pg_put_be32(uint8_t *p, uint32_t v)
 	p[3] = (uint8_t)v;
 }
 
+/*
+ * Raw 16/32-bit loads in memory (network) order from any alignment. clang 14's BPF
+ * backend splits a memcpy from a uint8_t pointer into byte loads; x86-64 and arm64 JITs
+ * do unaligned loads and the verifier allows them on packets where the architecture has
+ * efficient unaligned access, so BPF uses a plain load. Userspace uses memcpy, which is
+ * one instruction and well defined.
+ */
+#if defined(__bpf__)
+PG_INLINE uint32_t pg_load32(const uint8_t *p)
+{
+	return *(const uint32_t *)(const void *)p;
+}
+
+PG_INLINE uint16_t pg_load16(const uint8_t *p)
+{
+	return *(const uint16_t *)(const void *)p;
+}
+#else
+PG_INLINE uint32_t pg_load32(const uint8_t *p)
+{
+	uint32_t v;
+
+	__builtin_memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+PG_INLINE uint16_t pg_load16(const uint8_t *p)
+{
+	uint16_t v;
+
+	__builtin_memcpy(&v, p, sizeof(v));
+	return v;
+}
+#endif
+
 /* Serial number arithmetic (RFC 1982 / RFC 7323): all TSval comparisons wrap mod 2^32. */
 PG_INLINE bool pg_ts_before(uint32_t a, uint32_t b)
 {

@@ -288,29 +288,23 @@ PG_INLINE void pg_pkt_addrs(const struct pg_pkt *pkt, struct pg_addr *src, struc
 	int i;
 
 	if (pkt->family == 4) {
-		src->w[0] = 0;
-		src->w[1] = 0;
-		src->w[2] = pg_htonl(0x0000ffff);
-		dst->w[0] = 0;
-		dst->w[1] = 0;
-		dst->w[2] = pg_htonl(0x0000ffff);
-		for (i = 0; i < 4; i++) {
-			src->b[12 + i] = ip[12 + i];
-			dst->b[12 + i] = ip[16 + i];
-		}
+		src->w[0] = src->w[1] = dst->w[0] = dst->w[1] = 0;
+		src->w[2] = dst->w[2] = pg_htonl(0x0000ffff);
+		src->w[3] = pg_load32(ip + 12);
+		dst->w[3] = pg_load32(ip + 16);
 		return;
 	}
-	for (i = 0; i < 16; i++) {
-		src->b[i] = ip[8 + i];
-		dst->b[i] = ip[24 + i];
+	for (i = 0; i < 4; i++) {
+		src->w[i] = pg_load32(ip + 8 + 4 * i);
+		dst->w[i] = pg_load32(ip + 24 + 4 * i);
 	}
 }
 
 /* The flow key of a client-to-server (in) or server-to-client (!in) segment. */
 PG_INLINE void pg_pkt_flow_key(const struct pg_pkt *pkt, bool in, struct pg_flow_key *k)
 {
-	uint16_t sport = pg_htons(pg_get_be16(pkt->th)); /* ports stay in network order */
-	uint16_t dport = pg_htons(pg_get_be16(pkt->th + 2));
+	uint16_t sport = pg_load16(pkt->th); /* ports stay in network order */
+	uint16_t dport = pg_load16(pkt->th + 2);
 
 	if (in) {
 		pg_pkt_addrs(pkt, &k->client, &k->server);
@@ -342,23 +336,45 @@ PG_INLINE uint8_t *pg_ts_ptr(const struct pg_pkt *pkt)
 	return o;
 }
 
-/* Rewrite TSval and TSecr in place; the TCP checksum follows incrementally. */
-PG_INLINE int pg_ts_rewrite(struct pg_pkt *pkt, uint32_t tsval, uint32_t tsecr)
+/*
+ * Set one 32-bit field of the TS option (off 2: TSval, 6: TSecr) from old to val; the TCP
+ * checksum follows incrementally, the field's parity decides how its bytes fold.
+ */
+PG_INLINE int pg_ts_set_word(struct pg_pkt *pkt, uint32_t off, uint32_t old, uint32_t val)
 {
 	uint8_t *o = pg_ts_ptr(pkt);
-	uint32_t odd = pkt->ts_off & 1;
-	uint32_t old_sum, new_sum;
+	uint32_t odd = (pkt->ts_off + off) & 1;
 
 	if (!o)
 		return -1;
-	old_sum = pg_csum_word32(pkt->tsval, odd) + pg_csum_word32(pkt->tsecr, odd);
-	new_sum = pg_csum_word32(tsval, odd) + pg_csum_word32(tsecr, odd);
-	pg_put_be32(o + 2, tsval);
-	pg_put_be32(o + 6, tsecr);
-	pg_csum_update(pkt->th + PG_TCP_CSUM_OFF, old_sum, new_sum);
+	pg_put_be32(o + (off & 7), val);
+	pg_csum_update(pkt->th + PG_TCP_CSUM_OFF, pg_csum_word32(old, odd),
+		       pg_csum_word32(val, odd));
+	return 0;
+}
+
+PG_INLINE int pg_ts_set_tsval(struct pg_pkt *pkt, uint32_t tsval)
+{
+	if (pg_ts_set_word(pkt, 2, pkt->tsval, tsval))
+		return -1;
 	pkt->tsval = tsval;
+	return 0;
+}
+
+PG_INLINE int pg_ts_set_tsecr(struct pg_pkt *pkt, uint32_t tsecr)
+{
+	if (pg_ts_set_word(pkt, 6, pkt->tsecr, tsecr))
+		return -1;
 	pkt->tsecr = tsecr;
 	return 0;
+}
+
+/* Rewrite TSval and TSecr in place. */
+PG_INLINE int pg_ts_rewrite(struct pg_pkt *pkt, uint32_t tsval, uint32_t tsecr)
+{
+	if (pg_ts_set_tsval(pkt, tsval))
+		return -1;
+	return pg_ts_set_tsecr(pkt, tsecr);
 }
 
 /* Replace the whole TS option by NOPs (as TCPOPTSTRIP does); checksum folded per word. */

@@ -119,7 +119,7 @@ PG_INLINE int pg_ingress_syn(struct pg_env *env, struct pg_stats *st, const stru
 	}
 	if (s)
 		s->last_ns = now;
-	if (pg_ts_rewrite(pkt, t, pkt->tsecr))
+	if (pg_ts_set_tsval(pkt, t))
 		return PG_V_PASS;
 	st->c[PG_STAT_TSVAL_REWRITTEN]++;
 	return PG_V_MODIFIED;
@@ -164,14 +164,15 @@ PG_INLINE int pg_ingress(struct pg_env *env, uint8_t *data, uint8_t *end, uint64
 		return PG_V_PASS;
 	t = pg_flow_tsval(f, pkt.tsval);
 	pg_flow_touch(f, pkt.flags, true, now);
-	if (pg_tsval_ahead(t, pg_vclock(now))) {
+	if (pg_tsval_must_publish(f, t, pg_vclock(now))) {
+		f->fwd_pub = t;
 		s = pg_env_source(env, &key.client, false);
 		if (s) {
 			pg_source_raise(s, t);
 			s->last_ns = now;
 		}
 	}
-	if (pg_ts_rewrite(&pkt, t, pkt.tsecr))
+	if (pg_ts_set_tsval(&pkt, t))
 		return PG_V_PASS;
 	st->c[PG_STAT_TSVAL_REWRITTEN]++;
 	return PG_V_MODIFIED;
@@ -218,7 +219,7 @@ PG_INLINE int pg_egress(struct pg_env *env, uint8_t *data, uint8_t *end, uint64_
 	if (pg_egress_decide(env, &pkt, data, end, (uint32_t)(end - data), now, &tsecr) !=
 	    PG_V_MODIFIED)
 		return PG_V_PASS;
-	if (pg_ts_rewrite(&pkt, pkt.tsval, tsecr))
+	if (pg_ts_set_tsecr(&pkt, tsecr))
 		return PG_V_PASS;
 	return PG_V_MODIFIED;
 }

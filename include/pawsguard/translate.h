@@ -58,15 +58,16 @@ PG_INLINE bool pg_source_observe_syn(struct pg_source *s, uint32_t tsval, uint64
 }
 
 /*
- * TSval' for the SYN of a new flow: the virtual clock, and strictly above every TSval
- * forwarded for the source (max_fwd) while its state is fresh; never 0. A source without
- * fresh state gets a margin on top of the clock, to stay above what another instance or a
- * previous run may have forwarded from a client clock running a little fast.
+ * TSval' for the SYN of a new flow: the virtual clock (plus the dataplane clock's lag, so
+ * it is never behind the real one), and strictly above every TSval forwarded for the
+ * source (max_fwd) while its state is fresh; never 0. A source without fresh state gets a
+ * margin on top, to stay above what another instance or a previous run may have forwarded
+ * from a client clock running a little fast.
  */
 PG_INLINE uint32_t pg_syn_tsval(uint32_t max_fwd, bool fresh, uint32_t vnow,
 				const struct pg_config *c)
 {
-	uint32_t t = fresh ? vnow : vnow + c->unknown_margin_ms;
+	uint32_t t = vnow + c->clock_lag_ms + (fresh ? 0 : c->unknown_margin_ms);
 
 	if (fresh && !pg_ts_after(t, max_fwd))
 		t = max_fwd + 1;
@@ -129,13 +130,15 @@ PG_INLINE uint32_t pg_flow_tsecr(const struct pg_flow *f, uint32_t tsecr)
 }
 
 /*
- * Does a forwarded TSval run ahead of the virtual clock (a client clock faster than
- * 1 kHz)? Then max_fwd must follow it, so the next SYN from the source stays above it.
- * Equal counts as ahead: a SYN must be strictly newer to reopen a TIME-WAIT 4-tuple.
+ * Must a forwarded TSval be published in the source's max_fwd? When it runs ahead of the
+ * virtual clock (a client clock faster than 1 kHz, or a flow started with the unknown
+ * source margin) the next SYN's clock would not cover it. Equal counts as ahead: a SYN
+ * must be strictly newer to reopen a TIME-WAIT 4-tuple. A value the flow already
+ * published needs nothing: that keeps bursts sharing one TSval off the source's cache line.
  */
-PG_INLINE bool pg_tsval_ahead(uint32_t t, uint32_t vnow)
+PG_INLINE bool pg_tsval_must_publish(const struct pg_flow *f, uint32_t t, uint32_t vnow)
 {
-	return !pg_ts_before(t, vnow);
+	return !pg_ts_before(t, vnow) && pg_ts_after(t, f->fwd_pub);
 }
 
 PG_INLINE void pg_flow_init(struct pg_flow *f, uint32_t tsval, uint32_t tsval_fwd, uint32_t seq,
@@ -144,7 +147,7 @@ PG_INLINE void pg_flow_init(struct pg_flow *f, uint32_t tsval, uint32_t tsval_fw
 	f->last_ns = now;
 	f->offset = tsval_fwd - tsval;
 	f->syn_seq = seq;
-	f->syn_tsval = tsval_fwd;
+	f->fwd_pub = tsval_fwd;
 	f->state = PG_FS_SYN;
 	f->pad[0] = f->pad[1] = f->pad[2] = 0;
 }
