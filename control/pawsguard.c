@@ -847,6 +847,81 @@ static int cmd_suggest(struct ctx *c)
 	return 0;
 }
 
+/* roff-escape: backslashes and leading dots/quotes; dashes are kept literal. */
+static void roff(const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '\\')
+			fputs("\\e", stdout);
+		else if (*s == '-')
+			fputs("\\-", stdout);
+		else
+			putchar(*s);
+	}
+}
+
+/* pawsguard(8), from the same tables as usage and --help (meson builds it into build/). */
+static void man_page(void)
+{
+	size_t i;
+	int k;
+
+	printf(".TH PAWSGUARD 8 \"\" \"pawsguard %s\" \"System Administration\"\n", PG_VERSION);
+	printf(".SH NAME\npawsguard \\- keep NAT'ed clients' SYNs acceptable to PAWS-checking servers\n");
+	printf(".SH SYNOPSIS\n.nf\n");
+	for (i = 0; i < PG_ARRAY_SIZE(cmds); i++) {
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&buf, &len);
+
+		synopsis(f, &cmds[i]);
+		fclose(f);
+		roff(buf + 2);
+		free(buf);
+	}
+	printf(".fi\n.SH DESCRIPTION\n");
+	printf("Servers that apply PAWS checks per peer address (Linux before 4.12 with "
+	       "tcp_tw_recycle=1) or per 4-tuple in TIME-WAIT silently drop SYNs from clients "
+	       "behind a NAT, whose TCP timestamp clocks differ. pawsguard rewrites the timestamps "
+	       "of configured NAT pools (monotonic per source, a fixed offset per flow, TSecr "
+	       "translated back) or strips them, in an XDP/TC program on the server's interface or "
+	       "in a DPDK appliance in front of the servers.\n");
+	printf(".PP\nWithout \\fB\\-\\-iface\\fR or \\fB\\-\\-dpdk\\fR, the one running target is "
+	       "used; none or several is an error.\n");
+	printf(".SH COMMANDS\n");
+	for (i = 0; i < PG_ARRAY_SIZE(cmds); i++) {
+		printf(".TP\n.B %s%s%s", cmds[i].verb, cmds[i].sub ? " " : "", cmds[i].sub ? cmds[i].sub : "");
+		if (*cmds[i].args)
+			printf(" \\fI%s\\fR", cmds[i].args);
+		printf("\n");
+		roff(cmds[i].help);
+		printf("\n");
+	}
+	printf(".SH OPTIONS\n");
+	for (k = 0; k < O_NR; k++) {
+		const struct opt_def *o = &opt_defs[k];
+
+		printf(".TP\n.B \\-\\-%s", o->name);
+		if (o->type == T_OPTSTR)
+			printf(" \\fR[\\fI%s\\fR]", o->metavar);
+		else if (o->type != T_FLAG)
+			printf(" \\fI%s\\fR", o->metavar);
+		printf("\n");
+		roff(o->help);
+		if (o->type == T_U32)
+			printf(" (%u..%u)", o->min, o->max);
+		printf("\n");
+	}
+	printf(".SH CONFIGURATION FILE\nRead by \\fBattach \\-\\-config\\fR and by "
+	       "\\fBpawsguard\\-dpdk \\-\\-config\\fR, written by \\fBpool save\\fR. One "
+	       "directive per line, \\fB#\\fR starts a comment:\n.PP\n.nf\n"
+	       "pool 203.0.113.0/24 rewrite\npool 2001:db8:100::/48 strip\nmax\\-flows 262144\n"
+	       "max\\-sources 65536\n.fi\n");
+	printf(".SH EXIT STATUS\n0 on success; 1 with one line on stderr for any error.\n");
+	printf(".SH SEE ALSO\n\\fBxdp\\-loader\\fR(8), \\fBtc\\-bpf\\fR(8), "
+	       "\\fBdpdk\\-telemetry.py\\fR(1), \\fBip\\-netns\\fR(8)\n");
+}
+
 int main(int argc, char **argv)
 {
 	struct ctx c;
@@ -858,6 +933,10 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "--man")) {
+		man_page();
 		return 0;
 	}
 	if (!strcmp(argv[1], "--version")) {
