@@ -1,0 +1,139 @@
+#!/bin/bash
+# Every pawsguard verb against the XDP target, and bad input: each error must be one line
+# on stderr with exit status 1. Traffic comes from scapy on the peer of a veth whose other
+# end has pawsguard attached (native XDP on veth).
+# Usage: cli_xdp.sh PATH/TO/pawsguard    (exit 77 = skipped: not root)
+set -u
+PG=$1
+HERE=$(cd "$(dirname "$0")" && pwd)
+NS=pgcli
+fails=0
+TMP=$(mktemp -d)
+
+ok() { echo "ok   - $*"; }
+bad() { echo "FAIL - $*"; fails=$((fails + 1)); }
+
+# expect_err DESCRIPTION REGEX CMD...: exit 1, exactly one stderr line matching REGEX.
+expect_err() {
+	local what=$1 re=$2 rc n
+	shift 2
+	"$@" >"$TMP/out" 2>"$TMP/err"
+	rc=$?
+	n=$(wc -l <"$TMP/err")
+	if [ "$rc" = 1 ] && [ "$n" = 1 ] && grep -Eq "$re" "$TMP/err"; then
+		ok "$what: $(cat "$TMP/err")"
+	else
+		bad "$what: rc=$rc lines=$n stderr=[$(cat "$TMP/err")]"
+	fi
+}
+
+# expect_out DESCRIPTION REGEX CMD...: exit 0 and stdout matching REGEX.
+expect_out() {
+	local what=$1 re=$2 rc
+	shift 2
+	"$@" >"$TMP/out" 2>"$TMP/err"
+	rc=$?
+	if [ "$rc" = 0 ] && grep -Eq "$re" "$TMP/out"; then
+		ok "$what"
+	else
+		bad "$what: rc=$rc stdout=[$(head -c 600 "$TMP/out")] stderr=[$(cat "$TMP/err")]"
+	fi
+}
+
+jq_py() { /usr/bin/python3 -c "import json,sys; d=json.load(open('$TMP/out')); print($1)"; }
+
+echo "== bad input, parsed before anything is touched"
+expect_err "unknown verb" "unknown command 'frobnicate'" "$PG" frobnicate
+expect_err "pool without a sub-command" "needs one of add" "$PG" pool
+expect_err "unknown option" "unknown option '--bogus'" "$PG" stats --bogus
+expect_err "bad CIDR" "bad CIDR '10.0.0.0/33'" "$PG" pool add 10.0.0.0/33 --iface lo
+expect_err "not an address" "not an IPv4 or IPv6 address" "$PG" pool add nonsense --iface lo
+expect_err "bad action" "expected rewrite or strip" "$PG" pool add 10.0.0.0/8 --action drop --iface lo
+expect_err "number out of range" "out of range" "$PG" sources --limit 0 --iface lo
+expect_err "not a number" "not a number" "$PG" attach lo --max-flows 12k
+expect_err "missing argument" "missing IFACE" "$PG" attach
+expect_err "extra argument" "unexpected argument" "$PG" detach a b
+expect_err "two targets" "not both" "$PG" stats --iface lo --dpdk
+expect_err "option value missing" "needs a value" "$PG" attach lo --config
+expect_err "--count without --watch" "only makes sense with --watch" "$PG" stats --count 2 --iface lo
+expect_out "help" "pawsguard pool add CIDR" "$PG" help
+expect_out "verb --help" "add \\(or change\\) a NAT pool" "$PG" pool add --help
+expect_out "--version" "^pawsguard [0-9]" "$PG" --version
+
+[ "$(id -u)" = 0 ] || { echo "SKIP: the rest needs root"; exit 77; }
+
+cleanup() {
+	nsenter --net="/run/netns/$NS" "$PG" detach pgca >/dev/null 2>&1
+	ip netns del "$NS" 2>/dev/null
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+ip netns del "$NS" 2>/dev/null
+ip netns add "$NS" && ip -n "$NS" link add pgca type veth peer name pgcb &&
+	ip -n "$NS" link set pgca up && ip -n "$NS" link set pgcb up || { bad "netns setup"; exit 1; }
+pgc() { nsenter --net="/run/netns/$NS" "$PG" "$@"; }
+send() { ip netns exec "$NS" /usr/bin/python3 "$HERE/send_syns.py" pgcb "$@"; }
+
+echo "== errors that need the system"
+expect_err "no such interface" "no such interface 'nope0'" pgc attach nope0
+expect_err "not attached" "not attached to pgca" pgc pool list --iface pgca
+expect_err "no target running" "no pawsguard running" pgc stats
+if command -v setpriv >/dev/null; then
+	expect_err "not root" "permission denied" setpriv --reuid=65534 --regid=65534 --clear-groups "$PG" attach lo
+fi
+
+echo "== attach, pools"
+expect_out "attach" "attached to pgca" pgc attach pgca --max-flows 4096 --max-sources 4096
+expect_err "attach twice" "already attached to pgca" pgc attach pgca
+expect_out "pool add (default rewrite)" "added 10.0.0.0/8 rewrite" pgc pool add 10.1.2.3/8 --iface pgca
+expect_out "pool add strip, IPv6" "added 2001:db8::/32 strip" pgc pool add 2001:db8::/32 --action strip
+expect_out "pool add --json" '"added":"198.51.100.0/24 rewrite"' pgc pool add 198.51.100.0/24 --json
+expect_out "pool list" "2001:db8::/32 +strip" pgc pool list
+expect_out "pool list --json" '"prefix":"10.0.0.0/8"' pgc pool list --json
+[ "$(jq_py 'len(d)')" = 3 ] && ok "three pools listed" || bad "pool list --json length"
+expect_out "pool del" "deleted 198.51.100.0/24" pgc pool del 198.51.100.0/24 --iface pgca
+expect_err "pool del of an absent pool" "no pool 198.51.100.0/24" pgc pool del 198.51.100.0/24
+expect_out "pool save" "saved 2 pools to $TMP/pools.conf" pgc pool save "$TMP/pools.conf"
+grep -q "^pool 2001:db8::/32 strip$" "$TMP/pools.conf" && grep -q "^pool 10.0.0.0/8 rewrite$" "$TMP/pools.conf" &&
+	ok "saved file holds both pools" || bad "saved file: $(cat "$TMP/pools.conf")"
+expect_out "pool flush" "flushed 2 pools" pgc pool flush
+expect_out "pool list after flush is empty" "^PREFIX" pgc pool list
+[ "$(pgc pool list | wc -l)" = 1 ] && ok "no pool left" || bad "pools left after flush"
+expect_out "detach" "detached from pgca" pgc detach pgca
+expect_out "attach --config restores the saved pools" "attached" pgc attach pgca --config "$TMP/pools.conf"
+expect_out "pools back" "10.0.0.0/8 +rewrite" pgc pool list
+printf 'pool 10.0.0.0/8 rewrite\nbogus line\n' >"$TMP/bad.conf"
+pgc detach pgca >/dev/null
+expect_err "bad config file" "bad.conf:2: unknown directive 'bogus'" pgc attach pgca --config "$TMP/bad.conf"
+expect_err "missing config file" "cannot read config" pgc attach pgca --config "$TMP/none.conf"
+expect_out "attach again" "attached" pgc attach pgca --config "$TMP/pools.conf"
+
+echo "== traffic: a NAT outside the pools, then inside"
+# 192.0.2.10 sends SYNs whose TSvals go backwards: two clocks behind one address.
+send 192.0.2.10 192.0.2.1 40000 5000000,1000,6000000,2000
+expect_out "stats counts the SYNs" "syn +4 " pgc stats
+expect_out "suggest finds the NAT" "pawsguard pool add 192.0.2.10/32 --iface pgca" pgc suggest
+expect_out "suggest --json" '"addr":"192.0.2.10"' pgc suggest --json
+[ "$(jq_py 'd[0]["backwards"]')" = 2 ] && ok "two backwards SYNs" || bad "backwards count: $(cat "$TMP/out")"
+expect_out "sources" "192.0.2.10 +none +4 +2" pgc sources
+pgc pool add 192.0.2.10/32 >/dev/null
+send 192.0.2.10 192.0.2.1 41000 7000000,3000
+expect_out "stats --json" '"pool_syn":2' pgc stats --json
+[ "$(jq_py 'd["counters"]["tsval_rewritten"]')" = 2 ] && ok "two TSvals rewritten" || bad "tsval_rewritten"
+[ "$(jq_py 'd["counters"]["rescued"]')" = 1 ] && ok "one SYN rescued" || bad "rescued: $(cat "$TMP/out")"
+[ "$(jq_py 'd["flows"]')" = 2 ] && ok "two flows in use" || bad "flows in use"
+expect_out "flows" "192.0.2.10:41001 +192.0.2.1:80 +[0-9]+ +syn" pgc flows --limit 5
+expect_out "flows --json" '"cport":41000' pgc flows --json
+expect_out "sources --sort rescued --json" '"action":"rewrite"' pgc sources --sort rescued --json --limit 1
+expect_out "suggest: nothing left outside the pools" "no NAT suspects" pgc suggest
+expect_out "stats --watch 1 --count 2" "packets" pgc stats --watch 1 --count 2
+[ "$(grep -c '^pawsguard xdp pgca' "$TMP/out")" = 2 ] && ok "watch printed twice" || bad "watch output"
+
+echo "== detach"
+expect_out "detach" "detached from pgca" pgc detach pgca
+expect_err "detach twice" "not attached to pgca" pgc detach pgca
+[ ! -e /sys/fs/bpf/pawsguard/pgca ] && ok "pins gone" || bad "pins left"
+
+[ "$fails" = 0 ] && { echo "cli xdp: all checks passed"; exit 0; }
+echo "cli xdp: $fails check(s) failed"
+exit 1
