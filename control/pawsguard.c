@@ -89,9 +89,9 @@ struct ctx {
 	char err[PG_ERRLEN];
 };
 
-#define B(o)    (1U << (o))
-#define TARGET  (B(O_IFACE) | B(O_DPDK))
-#define COMMON  (B(O_HELP) | B(O_JSON))
+#define B(o)   (1U << (o))
+#define TARGET (B(O_IFACE) | B(O_DPDK))
+#define COMMON (B(O_HELP) | B(O_JSON))
 
 static int cmd_attach(struct ctx *c);
 static int cmd_detach(struct ctx *c);
@@ -169,9 +169,10 @@ static void usage(FILE *f)
 	fprintf(f, "usage:\n");
 	for (i = 0; i < PG_ARRAY_SIZE(cmds); i++)
 		synopsis(f, &cmds[i]);
-	fprintf(f, "  %s help | --version\n\n"
-		   "Without --iface or --dpdk, the one running target is used.\n"
-		   "'%s COMMAND --help' describes a command.\n",
+	fprintf(f,
+		"  %s help | --version\n\n"
+		"Without --iface or --dpdk, the one running target is used.\n"
+		"'%s COMMAND --help' describes a command.\n",
 		prog, prog);
 }
 
@@ -230,10 +231,12 @@ static int parse_args(struct ctx *c, int argc, char **argv)
 				usage(stdout);
 				exit(0);
 			}
-			snprintf(msg, sizeof(msg), "'%s' needs one of add, del, list, flush, save (got '%s')",
+			snprintf(msg, sizeof(msg),
+				 "'%s' needs one of add, del, list, flush, save (got '%s')",
 				 argv[1], argc > 2 ? argv[2] : "nothing");
 		} else {
-			snprintf(msg, sizeof(msg), "unknown command '%s' (try '%s help')", argv[1], prog);
+			snprintf(msg, sizeof(msg), "unknown command '%s' (try '%s help')", argv[1],
+				 prog);
 		}
 		return fail(msg);
 	}
@@ -247,8 +250,8 @@ static int parse_args(struct ctx *c, int argc, char **argv)
 
 		if (strncmp(a, "--", 2) || !a[2]) {
 			if (c->npos >= d->pos_max) {
-				snprintf(msg, sizeof(msg), "%s%s%s: unexpected argument '%s'", d->verb,
-					 d->sub ? " " : "", d->sub ? d->sub : "", a);
+				snprintf(msg, sizeof(msg), "%s%s%s: unexpected argument '%s'",
+					 d->verb, d->sub ? " " : "", d->sub ? d->sub : "", a);
 				return fail(msg);
 			}
 			c->pos[c->npos++] = a;
@@ -280,7 +283,8 @@ static int parse_args(struct ctx *c, int argc, char **argv)
 		} else if (i + 1 < argc) {
 			val = argv[++i];
 		} else {
-			snprintf(msg, sizeof(msg), "option '--%s' needs a value (%s)", name, o->metavar);
+			snprintf(msg, sizeof(msg), "option '--%s' needs a value (%s)", name,
+				 o->metavar);
 			return fail(msg);
 		}
 		if (c->set[id]) {
@@ -300,12 +304,14 @@ static int parse_args(struct ctx *c, int argc, char **argv)
 			}
 		} else if (o->type == T_ACTION) {
 			if (pg_action_parse(val, &c->num[id])) {
-				snprintf(msg, sizeof(msg), "--action '%s': expected rewrite or strip", val);
+				snprintf(msg, sizeof(msg),
+					 "--action '%s': expected rewrite or strip", val);
 				return fail(msg);
 			}
 		} else if (o->type == T_SORT) {
 			if (strcmp(val, "recent") && strcmp(val, "rescued")) {
-				snprintf(msg, sizeof(msg), "--sort '%s': expected recent or rescued", val);
+				snprintf(msg, sizeof(msg),
+					 "--sort '%s': expected recent or rescued", val);
 				return fail(msg);
 			}
 		}
@@ -342,7 +348,9 @@ static int open_target(struct ctx *c, struct pg_target *t)
 		return fail("no pawsguard running: attach one (pawsguard attach IFACE) or start "
 			    "pawsguard-dpdk, or name it with --iface/--dpdk");
 	if (nx + np > 1) {
-		snprintf(msg, sizeof(msg), "%d pawsguard targets running (%s%s%s...): choose one with --iface or --dpdk",
+		snprintf(msg, sizeof(msg),
+			 "%d pawsguard targets running (%s%s%s...): choose one with --iface or "
+			 "--dpdk",
 			 nx + np, nx ? "xdp " : "dpdk ", nx ? x[0] : p[0], "");
 		return fail(msg);
 	}
@@ -354,7 +362,7 @@ static int open_target(struct ctx *c, struct pg_target *t)
 static void json_print(struct json_object *o)
 {
 	printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
-							   JSON_C_TO_STRING_NOSLASHESCAPE));
+								 JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);
 }
 
@@ -384,12 +392,13 @@ static int cmd_attach(struct ctx *c)
 		struct json_object *j = json_object_new_object();
 
 		json_object_object_add(j, "attached", json_object_new_string(o.iface));
-		json_object_object_add(j, "mode", json_object_new_string(o.skb_mode ? "skb" : "native"));
+		json_object_object_add(j, "mode",
+				       json_object_new_string(o.skb_mode ? "skb" : "native"));
 		json_object_object_add(j, "pins", json_object_new_string(PG_PIN_ROOT));
 		json_print(j);
 	} else {
-		printf("pawsguard attached to %s (%s XDP ingress, TC egress), maps in %s/%s\n", o.iface,
-		       o.skb_mode ? "skb" : "native", PG_PIN_ROOT, o.iface);
+		printf("pawsguard attached to %s (%s XDP ingress, TC egress), maps in %s/%s\n",
+		       o.iface, o.skb_mode ? "skb" : "native", PG_PIN_ROOT, o.iface);
 	}
 	return 0;
 }
@@ -589,7 +598,8 @@ static void stats_print(struct ctx *c, struct pg_target *t, const struct pg_stat
 		json_object_object_add(j, "target", json_object_new_string(t->ops->kind));
 		json_object_object_add(j, "name", json_object_new_string(t->name));
 		for (i = 0; i < PG_STAT_MAX; i++) {
-			struct json_object *dst = i >= PG_STAT_REASON_FIRST && i <= PG_STAT_REASON_LAST ? r : k;
+			struct json_object *dst =
+				i >= PG_STAT_REASON_FIRST && i <= PG_STAT_REASON_LAST ? r : k;
 
 			json_object_object_add(dst, pg_stat_descs[i].name,
 					       json_object_new_int64((int64_t)s->c[i]));
@@ -600,7 +610,8 @@ static void stats_print(struct ctx *c, struct pg_target *t, const struct pg_stat
 				       json_object_new_int64((int64_t)not_understood(s)));
 		json_object_object_add(j, "flows", json_object_new_int64((int64_t)s->flows));
 		json_object_object_add(j, "sources", json_object_new_int64((int64_t)s->sources));
-		json_object_object_add(j, "evictions", json_object_new_int64((int64_t)s->evictions));
+		json_object_object_add(j, "evictions",
+				       json_object_new_int64((int64_t)s->evictions));
 		json_print(j);
 		return;
 	}
@@ -614,8 +625,8 @@ static void stats_print(struct ctx *c, struct pg_target *t, const struct pg_stat
 		if (s->c[i])
 			printf("    %-16s %14llu  %s\n", pg_stat_descs[i].name,
 			       (unsigned long long)s->c[i], pg_stat_descs[i].help);
-	printf("  %-18s %14llu\n  %-18s %14llu\n  %-18s %14llu\n", "flows", (unsigned long long)s->flows,
-	       "sources", (unsigned long long)s->sources, "evictions",
+	printf("  %-18s %14llu\n  %-18s %14llu\n  %-18s %14llu\n", "flows",
+	       (unsigned long long)s->flows, "sources", (unsigned long long)s->sources, "evictions",
 	       (unsigned long long)s->evictions);
 }
 
@@ -721,8 +732,8 @@ static int cmd_sources(struct ctx *c)
 			json_object_array_add(arr, source_json(&v[i]));
 		json_print(arr);
 	} else {
-		printf("%-40s %-8s %8s %9s %6s %10s %10s %9s\n", "SOURCE", "ACTION", "SYNS", "BACKWARDS",
-		       "FLOWS", "MAX_FWD", "RAW_MAX", "AGE_MS");
+		printf("%-40s %-8s %8s %9s %6s %10s %10s %9s\n", "SOURCE", "ACTION", "SYNS",
+		       "BACKWARDS", "FLOWS", "MAX_FWD", "RAW_MAX", "AGE_MS");
 		for (i = 0; i < n; i++) {
 			addr_str(&v[i].addr, a, sizeof(a));
 			printf("%-40s %-8s %8u %9u %6u %10u %10u %9llu\n", a,
@@ -767,9 +778,11 @@ static int cmd_flows(struct ctx *c)
 			addr_str(&v[i].k.client, a, sizeof(a));
 			addr_str(&v[i].k.server, b, sizeof(b));
 			json_object_object_add(o, "client", json_object_new_string(a));
-			json_object_object_add(o, "cport", json_object_new_int(ntohs(v[i].k.cport)));
+			json_object_object_add(o, "cport",
+					       json_object_new_int(ntohs(v[i].k.cport)));
 			json_object_object_add(o, "server", json_object_new_string(b));
-			json_object_object_add(o, "sport", json_object_new_int(ntohs(v[i].k.sport)));
+			json_object_object_add(o, "sport",
+					       json_object_new_int(ntohs(v[i].k.sport)));
 			json_object_object_add(o, "offset", json_object_new_int64(v[i].f.offset));
 			json_object_object_add(o, "state",
 					       json_object_new_string(state_name(v[i].f.state)));
@@ -779,7 +792,8 @@ static int cmd_flows(struct ctx *c)
 		}
 		json_print(arr);
 	} else {
-		printf("%-46s %-46s %10s %-11s %9s\n", "CLIENT", "SERVER", "OFFSET", "STATE", "AGE_MS");
+		printf("%-46s %-46s %10s %-11s %9s\n", "CLIENT", "SERVER", "OFFSET", "STATE",
+		       "AGE_MS");
 		for (i = 0; i < n; i++) {
 			char ca[72], sa[72];
 
@@ -831,7 +845,8 @@ static int cmd_suggest(struct ctx *c)
 			json_object_object_add(o, "command", json_object_new_string(cmd));
 			json_object_array_add(arr, o);
 		} else {
-			printf("# %s: %u of %u SYNs went backwards within 60 s (several clocks behind "
+			printf("# %s: %u of %u SYNs went backwards within 60 s (several clocks "
+			       "behind "
 			       "one address: a NAT)\n",
 			       a, v[i].s.backwards, v[i].s.syns);
 			printf("%s\n", cmd);
@@ -867,7 +882,8 @@ static void man_page(void)
 	int k;
 
 	printf(".TH PAWSGUARD 8 \"\" \"pawsguard %s\" \"System Administration\"\n", PG_VERSION);
-	printf(".SH NAME\npawsguard \\- keep NAT'ed clients' SYNs acceptable to PAWS-checking servers\n");
+	printf(".SH NAME\npawsguard \\- keep NAT'ed clients' SYNs acceptable to PAWS-checking "
+	       "servers\n");
 	printf(".SH SYNOPSIS\n.nf\n");
 	for (i = 0; i < PG_ARRAY_SIZE(cmds); i++) {
 		char *buf = NULL;
@@ -890,7 +906,8 @@ static void man_page(void)
 	       "used; none or several is an error.\n");
 	printf(".SH COMMANDS\n");
 	for (i = 0; i < PG_ARRAY_SIZE(cmds); i++) {
-		printf(".TP\n.B %s%s%s", cmds[i].verb, cmds[i].sub ? " " : "", cmds[i].sub ? cmds[i].sub : "");
+		printf(".TP\n.B %s%s%s", cmds[i].verb, cmds[i].sub ? " " : "",
+		       cmds[i].sub ? cmds[i].sub : "");
 		if (*cmds[i].args)
 			printf(" \\fI%s\\fR", cmds[i].args);
 		printf("\n");

@@ -159,8 +159,9 @@ int pg_config_load(const char *path, struct pg_file_config *cfg, char *err, size
 				break;
 			}
 			if (n == 3 && pg_action_parse(words[2], &e.action)) {
-				snprintf(err, errlen, "%s:%u: bad action '%s': expected rewrite or strip",
-					 path, lineno, words[2]);
+				snprintf(err, errlen,
+					 "%s:%u: bad action '%s': expected rewrite or strip", path,
+					 lineno, words[2]);
 				rc = -EINVAL;
 				break;
 			}
@@ -177,8 +178,8 @@ int pg_config_load(const char *path, struct pg_file_config *cfg, char *err, size
 			uint32_t v;
 
 			if (pg_parse_u32(words[1], 1, 1U << 26, &v)) {
-				snprintf(err, errlen, "%s:%u: %s must be 1..%u", path, lineno, words[0],
-					 1U << 26);
+				snprintf(err, errlen, "%s:%u: %s must be 1..%u", path, lineno,
+					 words[0], 1U << 26);
 				rc = -EINVAL;
 				break;
 			}
@@ -187,7 +188,9 @@ int pg_config_load(const char *path, struct pg_file_config *cfg, char *err, size
 			else
 				cfg->max_sources = v;
 		} else {
-			snprintf(err, errlen, "%s:%u: unknown directive '%s' (expected pool, max-flows, max-sources)",
+			snprintf(err, errlen,
+				 "%s:%u: unknown directive '%s' (expected pool, max-flows, "
+				 "max-sources)",
 				 path, lineno, words[0]);
 			rc = -EINVAL;
 			break;

@@ -21,7 +21,7 @@
 #define PG_ERRLEN 256
 
 struct pg_cidr {
-	uint8_t family;    /* 4 or 6 */
+	uint8_t family;	   /* 4 or 6 */
 	uint8_t prefixlen; /* 0..32 or 0..128 */
 	uint8_t addr[16];  /* network order; IPv4 in addr[0..3]; host bits cleared */
 };

@@ -26,7 +26,7 @@ struct pg_flow_rec {
 
 struct pg_stats_rec {
 	uint64_t c[PG_STAT_MAX];
-	uint64_t flows;     /* entries in use */
+	uint64_t flows; /* entries in use */
 	uint64_t sources;
 	uint64_t evictions; /* table evictions (XDP: derived from inserts and entries) */
 };

@@ -58,8 +58,8 @@ static int pg_tel_connect(const char *prefix, uint32_t *max_output, char *err, s
 		e = errno;
 		close(fd);
 		if (e == ENOENT || e == ECONNREFUSED)
-			snprintf(err, el, "no DPDK appliance running with file prefix '%s' (%s)", prefix,
-				 path);
+			snprintf(err, el, "no DPDK appliance running with file prefix '%s' (%s)",
+				 prefix, path);
 		else if (e == EACCES)
 			snprintf(err, el, "permission denied on %s: run as root", path);
 		else
@@ -114,7 +114,8 @@ static int pg_tel_cmd(struct pg_target *t, const char *cmd, const char *param,
 	free(buf);
 	comma = strchr(cmd, ',');
 	snprintf(key, sizeof(key), "%.*s", comma ? (int)(comma - cmd) : (int)strlen(cmd), cmd);
-	if (!*root || !json_object_object_get_ex(*root, key, val) || json_object_is_type(*val, json_type_null)) {
+	if (!*root || !json_object_object_get_ex(*root, key, val) ||
+	    json_object_is_type(*val, json_type_null)) {
 		json_object_put(*root);
 		*root = NULL;
 		snprintf(err, el, "the appliance does not know %s (is it pawsguard-dpdk?)", key);
@@ -172,8 +173,8 @@ static uint64_t pg_jnum(struct json_object *o, const char *k)
 	return json_object_object_get_ex(o, k, &v) ? (uint64_t)json_object_get_int64(v) : 0;
 }
 
-static int pg_dpdk_pool_list(struct pg_target *t, struct pg_pool_entry **out, size_t *n,
-			     char *err, size_t el)
+static int pg_dpdk_pool_list(struct pg_target *t, struct pg_pool_entry **out, size_t *n, char *err,
+			     size_t el)
 {
 	struct json_object *root, *val;
 	struct pg_pool_entry *v;
@@ -297,8 +298,9 @@ static int pg_dpdk_flows(struct pg_target *t, struct pg_flow_rec **out, size_t *
 		v[i].k.cport = htons((uint16_t)pg_jnum(o, "cport"));
 		v[i].k.sport = htons((uint16_t)pg_jnum(o, "sport"));
 		v[i].f.offset = (uint32_t)pg_jnum(o, "offset");
-		v[i].f.state = !strcmp(st, "syn") ? PG_FS_SYN : !strcmp(st, "established") ? PG_FS_EST
-											 : PG_FS_CLOSING;
+		v[i].f.state = !strcmp(st, "syn")	    ? PG_FS_SYN
+			       : !strcmp(st, "established") ? PG_FS_EST
+							    : PG_FS_CLOSING;
 		v[i].age_ms = pg_jnum(o, "age_ms");
 	}
 	json_object_put(root);

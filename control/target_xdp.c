@@ -25,15 +25,15 @@
 #include "pawsguard.skel.h"
 #include "target.h"
 
-#define PG_BPF_FS      "/sys/fs/bpf"
+#define PG_BPF_FS	"/sys/fs/bpf"
 #define PG_BPF_FS_MAGIC 0xcafe4a11
 /* Our TC filter on clsact egress: a fixed handle and priority, so detach finds it. */
-#define PG_TC_HANDLE   0x7067
-#define PG_TC_PRIO     0x7067
+#define PG_TC_HANDLE 0x7067
+#define PG_TC_PRIO   0x7067
 
 enum { M_POOLS4, M_POOLS6, M_SOURCES, M_FLOWS4, M_FLOWS6, M_STATS, M_CONFIG, M_NR };
 static const char *const pg_map_names[M_NR] = {"pg_pools4", "pg_pools6", "pg_sources", "pg_flows4",
-					       "pg_flows6", "pg_stats",  "pg_config"};
+					       "pg_flows6", "pg_stats",	 "pg_config"};
 
 /*
  * libbpf and libxdp talk a lot, also about things that are fine (libxdp's dispatcher check
@@ -137,8 +137,7 @@ static void pg_lpm_key(const struct pg_cidr *c, void *key)
 	}
 }
 
-static int pg_xdp_pool_add(struct pg_target *t, const struct pg_pool_entry *e, char *err,
-			   size_t el)
+static int pg_xdp_pool_add(struct pg_target *t, const struct pg_pool_entry *e, char *err, size_t el)
 {
 	struct pg_pool_val v = {.action = e->action};
 	struct pg_lpm6_key key = {0};
@@ -262,7 +261,8 @@ static int pg_xdp_stats(struct pg_target *t, struct pg_stats_rec *out, char *err
 	 * The programs never delete: an entry leaves only when the LRU evicts it. Inserts are
 	 * sources and flows created (minus flows that overwrote a known 4-tuple).
 	 */
-	inserts = out->c[PG_STAT_SOURCE_NEW] + out->c[PG_STAT_FLOW_NEW] - out->c[PG_STAT_FLOW_REUSE];
+	inserts =
+		out->c[PG_STAT_SOURCE_NEW] + out->c[PG_STAT_FLOW_NEW] - out->c[PG_STAT_FLOW_REUSE];
 	if (inserts > out->flows + out->sources)
 		out->evictions = inserts - out->flows - out->sources;
 	return 0;
@@ -318,7 +318,8 @@ static int pg_xdp_flows_of(int fd, bool v4, struct pg_flow_rec **v, size_t *cnt,
 			pg_flow_key_from4((struct pg_flow_key4 *)&key, &nv[*cnt].k);
 		else
 			nv[*cnt].k = key;
-		nv[*cnt].age_ms = now > nv[*cnt].f.last_ns ? (now - nv[*cnt].f.last_ns) / 1000000 : 0;
+		nv[*cnt].age_ms =
+			now > nv[*cnt].f.last_ns ? (now - nv[*cnt].f.last_ns) / 1000000 : 0;
 		(*cnt)++;
 	}
 	return 0;
@@ -382,8 +383,8 @@ int pg_xdp_open(struct pg_target *t, const char *iface, char *err, size_t el)
 	if (stat(dir, &st)) {
 		if (pg_iface_check(iface, err, el) < 0)
 			return -ENODEV;
-		snprintf(err, el, "pawsguard is not attached to %s (run: pawsguard attach %s)", iface,
-			 iface);
+		snprintf(err, el, "pawsguard is not attached to %s (run: pawsguard attach %s)",
+			 iface, iface);
 		return -ENOENT;
 	}
 	snprintf(t->name, sizeof(t->name), "%s", iface);
@@ -454,7 +455,8 @@ static int pg_xdp_prog_detach(int ifindex)
 		if (p && !strcmp(xdp_program__name(p), "pg_xdp_ingress"))
 			rc = xdp_program__detach(p, ifindex, xdp_multiprog__attach_mode(mp), 0);
 	} else {
-		for (p = xdp_multiprog__next_prog(NULL, mp); p; p = xdp_multiprog__next_prog(p, mp)) {
+		for (p = xdp_multiprog__next_prog(NULL, mp); p;
+		     p = xdp_multiprog__next_prog(p, mp)) {
 			if (strcmp(xdp_program__name(p), "pg_xdp_ingress"))
 				continue;
 			rc = xdp_program__detach(p, ifindex, xdp_multiprog__attach_mode(mp), 0);
@@ -492,7 +494,8 @@ int pg_xdp_attach(const struct pg_attach_opts *o, char *err, size_t el)
 		return rc;
 	pg_pin_dir(dir, sizeof(dir), o->iface);
 	if (stat(dir, &st) == 0) {
-		snprintf(err, el, "pawsguard is already attached to %s (detach it first)", o->iface);
+		snprintf(err, el, "pawsguard is already attached to %s (detach it first)",
+			 o->iface);
 		return -EEXIST;
 	}
 	if (o->config && pg_config_load(o->config, &fc, cerr, sizeof(cerr))) {
@@ -550,12 +553,13 @@ int pg_xdp_attach(const struct pg_attach_opts *o, char *err, size_t el)
 		struct pg_pool_val v = {.action = fc.pools[i].action};
 		struct pg_lpm6_key key = {0};
 		int fd = bpf_map__fd(fc.pools[i].cidr.family == 4 ? skel->maps.pg_pools4
-								   : skel->maps.pg_pools6);
+								  : skel->maps.pg_pools6);
 
 		pg_lpm_key(&fc.pools[i].cidr, &key);
 		if (bpf_map_update_elem(fd, &key, &v, BPF_ANY)) {
 			rc = -errno;
-			snprintf(err, el, "cannot add pool from %s: %s", o->config, strerror(errno));
+			snprintf(err, el, "cannot add pool from %s: %s", o->config,
+				 strerror(errno));
 			goto out_unpin;
 		}
 	}
@@ -563,14 +567,17 @@ int pg_xdp_attach(const struct pg_attach_opts *o, char *err, size_t el)
 	hook.ifindex = ifindex;
 	rc = bpf_tc_hook_create(&hook);
 	if (rc && rc != -EEXIST) {
-		snprintf(err, el, "cannot create the clsact qdisc on %s: %s", o->iface, strerror(-rc));
+		snprintf(err, el, "cannot create the clsact qdisc on %s: %s", o->iface,
+			 strerror(-rc));
 		goto out_unpin;
 	}
 	tco.prog_fd = bpf_program__fd(skel->progs.pg_tc_egress);
 	rc = bpf_tc_attach(&hook, &tco);
 	if (rc == -EEXIST) {
-		snprintf(err, el, "a pawsguard TC filter is already on %s without its maps (run: "
-			 "pawsguard detach %s)", o->iface, o->iface);
+		snprintf(err, el,
+			 "a pawsguard TC filter is already on %s without its maps (run: "
+			 "pawsguard detach %s)",
+			 o->iface, o->iface);
 		goto out_unpin;
 	} else if (rc) {
 		snprintf(err, el, "cannot attach the TC egress program to %s: %s", o->iface,
@@ -592,8 +599,7 @@ int pg_xdp_attach(const struct pg_attach_opts *o, char *err, size_t el)
 
 		libxdp_strerror(rc, xerr, sizeof(xerr));
 		snprintf(err, el, "cannot attach XDP to %s in %s mode: %s%s", o->iface,
-			 o->skb_mode ? "skb" : "native", xerr,
-			 o->skb_mode ? "" : " (try --skb)");
+			 o->skb_mode ? "skb" : "native", xerr, o->skb_mode ? "" : " (try --skb)");
 		goto out_unpin;
 	}
 	rc = 0;

@@ -20,8 +20,8 @@
 #define PG_INLINE static inline
 #endif
 
-#define PG_LIKELY(x)   __builtin_expect(!!(x), 1)
-#define PG_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define PG_LIKELY(x)	 __builtin_expect(!!(x), 1)
+#define PG_UNLIKELY(x)	 __builtin_expect(!!(x), 0)
 #define PG_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__

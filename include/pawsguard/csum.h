@@ -35,7 +35,8 @@ PG_INLINE uint32_t pg_csum_bytes(const uint8_t *p, uint32_t n, uint32_t odd)
 PG_INLINE uint32_t pg_csum_word32(uint32_t v, uint32_t odd)
 {
 	if (odd)
-		return (v >> 24) + ((v >> 8) & 0xff) + (((v >> 16) & 0xff) << 8) + ((v & 0xff) << 8);
+		return (v >> 24) + ((v >> 8) & 0xff) + (((v >> 16) & 0xff) << 8) +
+		       ((v & 0xff) << 8);
 	return (v >> 16) + (v & 0xffff);
 }
 

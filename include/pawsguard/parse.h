@@ -15,29 +15,29 @@
 #include "csum.h"
 #include "types.h"
 
-#define PG_ETH_HLEN      14
-#define PG_ETH_P_IP      0x0800
-#define PG_ETH_P_IPV6    0x86DD
-#define PG_ETH_P_8021Q   0x8100
-#define PG_ETH_P_8021AD  0x88A8
-#define PG_IPPROTO_TCP   6
-#define PG_IP6_HOPOPTS   0
-#define PG_IP6_ROUTING   43
-#define PG_IP6_FRAGMENT  44
-#define PG_IP6_DSTOPTS   60
-#define PG_IP6_EXT_MAX   4  /* extension headers walked before giving up */
-#define PG_VLAN_MAX      2
+#define PG_ETH_HLEN	14
+#define PG_ETH_P_IP	0x0800
+#define PG_ETH_P_IPV6	0x86DD
+#define PG_ETH_P_8021Q	0x8100
+#define PG_ETH_P_8021AD 0x88A8
+#define PG_IPPROTO_TCP	6
+#define PG_IP6_HOPOPTS	0
+#define PG_IP6_ROUTING	43
+#define PG_IP6_FRAGMENT 44
+#define PG_IP6_DSTOPTS	60
+#define PG_IP6_EXT_MAX	4 /* extension headers walked before giving up */
+#define PG_VLAN_MAX	2
 
 #define PG_TCP_FIN 0x01
 #define PG_TCP_SYN 0x02
 #define PG_TCP_RST 0x04
 #define PG_TCP_ACK 0x10
 
-#define PG_TCPOPT_EOL     0
-#define PG_TCPOPT_NOP     1
-#define PG_TCPOPT_TS      8
-#define PG_TCPOLEN_TS     10
-#define PG_TCP_CSUM_OFF   16
+#define PG_TCPOPT_EOL	0
+#define PG_TCPOPT_NOP	1
+#define PG_TCPOPT_TS	8
+#define PG_TCPOLEN_TS	10
+#define PG_TCP_CSUM_OFF 16
 /*
  * Options walked before giving up. 40 option bytes could hold 40 NOPs, but no real stack
  * sends more than about 8 options; a header that needs more steps is not understood.
@@ -49,17 +49,17 @@
 
 struct pg_pkt {
 	uint8_t *data;
-	uint8_t *end;   /* data_end: one past the last readable byte */
-	uint32_t len;   /* whole packet: more than end - data when only the headers are linear */
-	uint8_t *l3;    /* IPv4 or IPv6 header */
-	uint8_t *th;    /* TCP header */
-	uint32_t seq;   /* host order */
+	uint8_t *end;	/* data_end: one past the last readable byte */
+	uint32_t len;	/* whole packet: more than end - data when only the headers are linear */
+	uint8_t *l3;	/* IPv4 or IPv6 header */
+	uint8_t *th;	/* TCP header */
+	uint32_t seq;	/* host order */
 	uint32_t tsval; /* host order, valid when ts_off != 0 */
 	uint32_t tsecr;
-	uint16_t thlen;  /* TCP header length in bytes */
+	uint16_t thlen;	 /* TCP header length in bytes */
 	uint16_t ts_off; /* offset of the TS option's kind byte from th; 0 when absent */
-	uint8_t family;  /* 4 or 6 */
-	uint8_t flags;   /* TCP flags byte */
+	uint8_t family;	 /* 4 or 6 */
+	uint8_t flags;	 /* TCP flags byte */
 	uint8_t pad[2];
 };
 

@@ -43,7 +43,7 @@ struct pg_flow *pg_env_flow_add(struct pg_env *e, const struct pg_flow_key *k,
 #endif
 
 enum pg_verdict {
-	PG_V_PASS = 0,     /* forward untouched */
+	PG_V_PASS = 0,	   /* forward untouched */
 	PG_V_MODIFIED = 1, /* forward; bytes changed, checksums kept right */
 };
 
@@ -184,8 +184,8 @@ PG_INLINE int pg_ingress(struct pg_env *env, uint8_t *data, uint8_t *end, uint64
  * that may see only the headers of a longer packet (len, see pg_parse_len()).
  * Returns PG_V_MODIFIED with *tsecr set to the value to write.
  */
-PG_INLINE int pg_egress_decide(struct pg_env *env, struct pg_pkt *pkt, uint8_t *data,
-			       uint8_t *end, uint32_t len, uint64_t now, uint32_t *tsecr)
+PG_INLINE int pg_egress_decide(struct pg_env *env, struct pg_pkt *pkt, uint8_t *data, uint8_t *end,
+			       uint32_t len, uint64_t now, uint32_t *tsecr)
 {
 	struct pg_stats *st = pg_env_stats(env);
 	struct pg_flow_key key;

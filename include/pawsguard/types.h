@@ -38,7 +38,7 @@ struct pg_lpm6_key {
 
 struct pg_pool_val {
 	uint32_t action; /* enum pg_action */
-	uint32_t flags;  /* reserved, 0 */
+	uint32_t flags;	 /* reserved, 0 */
 };
 
 /*
@@ -51,16 +51,16 @@ struct pg_source {
 	uint64_t raw_ns;    /* when raw_max was set */
 	uint32_t max_fwd;   /* largest TSval forwarded for this source (after rewrite) */
 	uint32_t raw_max;   /* largest untranslated SYN TSval seen within the PAWS window */
-	uint32_t syns;      /* SYNs carrying a timestamp */
+	uint32_t syns;	    /* SYNs carrying a timestamp */
 	uint32_t backwards; /* SYNs whose TSval went backwards within 60 s: rescued, or NAT hint */
 	uint32_t action;    /* pool action when last seen (enum pg_action) */
-	uint32_t flows;     /* flows created (rewrite) */
+	uint32_t flows;	    /* flows created (rewrite) */
 };
 
 /* TCP state of a translated flow, as far as pawsguard needs it. */
 enum pg_flow_state {
-	PG_FS_SYN = 1,     /* SYN forwarded, handshake not complete */
-	PG_FS_EST = 2,     /* ACK seen from the client */
+	PG_FS_SYN = 1,	   /* SYN forwarded, handshake not complete */
+	PG_FS_EST = 2,	   /* ACK seen from the client */
 	PG_FS_CLOSING = 3, /* FIN or RST seen in either direction */
 };
 
@@ -111,18 +111,18 @@ struct pg_flow {
 	uint64_t last_ns;
 	uint32_t offset;  /* TSval' = TSval + offset, TSecr = TSecr' - offset; fixed per flow */
 	uint32_t syn_seq; /* ISN of the client's SYN: tells a retransmit from a new connection */
-	uint32_t fwd_pub; /* largest TSval' of this flow already published in the source's max_fwd */
-	uint8_t state;    /* enum pg_flow_state */
+	uint32_t fwd_pub; /* largest TSval' of this flow published in the source's max_fwd */
+	uint8_t state;	  /* enum pg_flow_state */
 	uint8_t pad[3];
 };
 
 /* Tunables. Times in nanoseconds. */
 struct pg_config {
-	uint64_t realtime_off_ns;  /* BPF: realtime = ktime_get_ns() + this (set by the loader) */
-	uint64_t source_ttl_ns;    /* source state is forgotten after this idle time */
-	uint64_t syn_timeout_ns;   /* flow in SYN state */
-	uint64_t est_timeout_ns;   /* idle established flow */
-	uint64_t close_timeout_ns; /* flow after FIN/RST: long enough for late segments */
+	uint64_t realtime_off_ns;   /* BPF: realtime = boottime + this (set by the loader) */
+	uint64_t source_ttl_ns;	    /* source state is forgotten after this idle time */
+	uint64_t syn_timeout_ns;    /* flow in SYN state */
+	uint64_t est_timeout_ns;    /* idle established flow */
+	uint64_t close_timeout_ns;  /* flow after FIN/RST: long enough for late segments */
 	uint32_t unknown_margin_ms; /* added to vclock for a source without state */
 	/*
 	 * How far the dataplane's clock may lag the realtime clock (never lead). A SYN's TSval
@@ -132,48 +132,49 @@ struct pg_config {
 	uint32_t clock_lag_ms;
 };
 
-#define PG_SEC_NS 1000000000ULL
+#define PG_SEC_NS      1000000000ULL
 #define PG_PAWS_MSL_NS (60 * PG_SEC_NS) /* TCP_PAWS_MSL: the server rules' memory */
 
-#define PG_CONFIG_DEFAULT                                                                     \
-	{                                                                                      \
-		.realtime_off_ns = 0, .source_ttl_ns = 75 * PG_SEC_NS,                          \
-		.syn_timeout_ns = 75 * PG_SEC_NS, .est_timeout_ns = 86400 * PG_SEC_NS,          \
-		.close_timeout_ns = 120 * PG_SEC_NS, .unknown_margin_ms = 1000, .clock_lag_ms = 10, \
+#define PG_CONFIG_DEFAULT                                                                          \
+	{                                                                                          \
+		.realtime_off_ns = 0, .source_ttl_ns = 75 * PG_SEC_NS,                             \
+		.syn_timeout_ns = 75 * PG_SEC_NS, .est_timeout_ns = 86400 * PG_SEC_NS,             \
+		.close_timeout_ns = 120 * PG_SEC_NS, .unknown_margin_ms = 1000,                    \
+		.clock_lag_ms = 10,                                                                \
 	}
 
 /*
  * Counters. One array per CPU (BPF) or per lcore (DPDK), summed by the CLI. The names table
  * lives in stats.h next to this list so the two cannot drift.
  */
-#define PG_STATS_LIST(X)                                                                      \
-	X(PACKETS, "packets", "packets seen (client to server)")                               \
-	X(PACKETS_OUT, "packets_out", "packets seen (server to client)")                       \
-	X(TCP, "tcp", "TCP segments (client to server)")                                       \
-	X(SYN, "syn", "SYNs")                                                                  \
-	X(SYN_NO_TS, "syn_no_ts", "SYNs without a timestamp option")                          \
-	X(POOL_SYN, "pool_syn", "SYNs from a pool")                                            \
-	X(SYN_RETRANS, "syn_retrans", "pool SYN retransmits (offset reused)")                   \
-	X(TSVAL_REWRITTEN, "tsval_rewritten", "TSvals rewritten")                              \
-	X(TS_STRIPPED, "ts_stripped", "timestamp options stripped")                            \
-	X(TSECR_TRANSLATED, "tsecr_translated", "TSecrs translated back")                      \
-	X(RESCUED, "rescued", "pool SYNs the server would have rejected")                      \
-	X(NAT_SUSPECT, "nat_suspect", "SYNs outside pools whose TSval went backwards")          \
-	X(FLOW_NEW, "flow_new", "flows created")                                               \
-	X(FLOW_REUSE, "flow_reuse", "new flows on a known 4-tuple (NAT port reuse)")           \
-	X(SOURCE_NEW, "source_new", "sources created")                                         \
-	X(TABLE_FULL, "table_full", "flow or source inserts that failed")                      \
-	X(NOT_IP, "not_ip", "frames neither IPv4 nor IPv6")                                    \
-	X(NOT_TCP, "not_tcp", "IP packets that are not TCP")                                   \
-	X(BAD_L2, "bad_l2", "not understood: truncated Ethernet/VLAN header")                 \
-	X(BAD_IP, "bad_ip", "not understood: malformed IPv4/IPv6 header")                     \
-	X(FRAGMENT, "fragment", "not understood: IP fragment")                                 \
-	X(IP6_EXT, "ip6_ext", "not understood: IPv6 extension chain too long or truncated")   \
-	X(BAD_TCP, "bad_tcp", "not understood: malformed TCP header")                          \
-	X(OPT_LEN, "opt_len", "not understood: TCP option length 0 or 1")                      \
-	X(OPT_OVERRUN, "opt_overrun", "not understood: TCP option runs past the header")       \
-	X(TS_LEN, "ts_len", "not understood: timestamp option with a wrong length")            \
-	X(TS_DUP, "ts_dup", "not understood: two timestamp options")                           \
+#define PG_STATS_LIST(X)                                                                           \
+	X(PACKETS, "packets", "packets seen (client to server)")                                   \
+	X(PACKETS_OUT, "packets_out", "packets seen (server to client)")                           \
+	X(TCP, "tcp", "TCP segments (client to server)")                                           \
+	X(SYN, "syn", "SYNs")                                                                      \
+	X(SYN_NO_TS, "syn_no_ts", "SYNs without a timestamp option")                               \
+	X(POOL_SYN, "pool_syn", "SYNs from a pool")                                                \
+	X(SYN_RETRANS, "syn_retrans", "pool SYN retransmits (offset reused)")                      \
+	X(TSVAL_REWRITTEN, "tsval_rewritten", "TSvals rewritten")                                  \
+	X(TS_STRIPPED, "ts_stripped", "timestamp options stripped")                                \
+	X(TSECR_TRANSLATED, "tsecr_translated", "TSecrs translated back")                          \
+	X(RESCUED, "rescued", "pool SYNs the server would have rejected")                          \
+	X(NAT_SUSPECT, "nat_suspect", "SYNs outside pools whose TSval went backwards")             \
+	X(FLOW_NEW, "flow_new", "flows created")                                                   \
+	X(FLOW_REUSE, "flow_reuse", "new flows on a known 4-tuple (NAT port reuse)")               \
+	X(SOURCE_NEW, "source_new", "sources created")                                             \
+	X(TABLE_FULL, "table_full", "flow or source inserts that failed")                          \
+	X(NOT_IP, "not_ip", "frames neither IPv4 nor IPv6")                                        \
+	X(NOT_TCP, "not_tcp", "IP packets that are not TCP")                                       \
+	X(BAD_L2, "bad_l2", "not understood: truncated Ethernet/VLAN header")                      \
+	X(BAD_IP, "bad_ip", "not understood: malformed IPv4/IPv6 header")                          \
+	X(FRAGMENT, "fragment", "not understood: IP fragment")                                     \
+	X(IP6_EXT, "ip6_ext", "not understood: IPv6 extension chain too long or truncated")        \
+	X(BAD_TCP, "bad_tcp", "not understood: malformed TCP header")                              \
+	X(OPT_LEN, "opt_len", "not understood: TCP option length 0 or 1")                          \
+	X(OPT_OVERRUN, "opt_overrun", "not understood: TCP option runs past the header")           \
+	X(TS_LEN, "ts_len", "not understood: timestamp option with a wrong length")                \
+	X(TS_DUP, "ts_dup", "not understood: two timestamp options")                               \
 	X(OPT_CAP, "opt_cap", "not understood: too many TCP options")
 
 #define PG_STAT_ENUM(id, name, help) PG_STAT_##id,

@@ -66,8 +66,9 @@ static int run(int prog_fd, const uint8_t *pkt, size_t len, uint32_t repeat, uin
 	int i, rc;
 
 	for (i = 0; i < ROUNDS; i++) {
-		DECLARE_LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = pkt, .data_size_in = (__u32)len,
-				    .data_out = out, .data_size_out = sizeof(out), .repeat = repeat);
+		DECLARE_LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = pkt,
+				    .data_size_in = (__u32)len, .data_out = out,
+				    .data_size_out = sizeof(out), .repeat = repeat);
 		rc = bpf_prog_test_run_opts(prog_fd, &o);
 		if (rc)
 			return -errno;
@@ -145,8 +146,10 @@ int main(int argc, char **argv)
 				    90000, 5000 + 4242);
 		else
 			len = build(pkt, cases[i].proto, cases[i].src, server, 40000, 80,
-				    cases[i].flags, cases[i].flags == 0x02 ? 1000 : 1001, 5000, 4242);
-		if (run(prog, pkt, len, repeat, &ns, &rv) || run(pass, pkt, len, repeat, &pass_ns, &rv)) {
+				    cases[i].flags, cases[i].flags == 0x02 ? 1000 : 1001, 5000,
+				    4242);
+		if (run(prog, pkt, len, repeat, &ns, &rv) ||
+		    run(pass, pkt, len, repeat, &pass_ns, &rv)) {
 			fprintf(stderr, "pg-bench-xdp: test run failed: %s\n", strerror(errno));
 			return 1;
 		}
