@@ -136,12 +136,15 @@ PG_INLINE int pg_tcp_find_ts(struct pg_pkt *pkt)
 		pkt->tsecr = pg_get_be32(o + 8);
 		return 0;
 	}
-	for (i = 0; i < PG_OPT_MAX_STEPS; i++) {
+	/* One step more than options allowed: the last may only find the end. */
+	for (i = 0; i <= PG_OPT_MAX_STEPS; i++) {
 		rc = pg_opt_next(&w);
 		if (rc == PG_OPT_END)
 			break;
 		if (rc)
 			return rc;
+		if (i == PG_OPT_MAX_STEPS)
+			return PG_STAT_OPT_CAP;
 		if (w.kind != PG_TCPOPT_TS)
 			continue;
 		if (w.len != PG_TCPOLEN_TS)
@@ -150,8 +153,6 @@ PG_INLINE int pg_tcp_find_ts(struct pg_pkt *pkt)
 			return PG_STAT_TS_DUP;
 		ts_off = w.cur;
 	}
-	if (i == PG_OPT_MAX_STEPS)
-		return PG_STAT_OPT_CAP;
 	if (ts_off) {
 		ts_off &= 63;
 		o = pkt->th + ts_off;
@@ -213,6 +214,14 @@ PG_INLINE int pg_parse_ipv6(struct pg_pkt *pkt, uint8_t *ip)
 	plen = pg_get_be16(ip + 4);
 	/* A zero payload length means a jumbogram; not a thing on the paths we serve. */
 	if ((ip[0] >> 4) != 6 || plen == 0 || (uint32_t)(ip - pkt->data) + 40 + plen > pkt->len)
+		return PG_STAT_BAD_IP;
+	/*
+	 * IPv4-mapped addresses never appear on the wire (RFC 4291); here they would alias the
+	 * IPv4 state, which keys IPv4 addresses in that form.
+	 */
+	if (pg_load32(ip + 16) == pg_htonl(0xffff) && !pg_load32(ip + 8) && !pg_load32(ip + 12))
+		return PG_STAT_BAD_IP;
+	if (pg_load32(ip + 32) == pg_htonl(0xffff) && !pg_load32(ip + 24) && !pg_load32(ip + 28))
 		return PG_STAT_BAD_IP;
 	nh = ip[6];
 	for (i = 0; i < PG_IP6_EXT_MAX; i++) {

@@ -53,6 +53,42 @@ PG_INLINE void pg_count(struct pg_stats *st, int id)
 		st->c[id]++;
 }
 
+/* The live flow of a key, or NULL. */
+PG_INLINE struct pg_flow *pg_flow_find(struct pg_env *env, const struct pg_flow_key *k,
+				       uint64_t now, const struct pg_config *cfg)
+{
+	struct pg_flow *f = pg_env_flow(env, k);
+
+	return f && pg_flow_live(f, now, cfg) ? f : NULL;
+}
+
+/*
+ * A SYN that goes on untranslated (no timestamp, outside the pools, stripped) opens a new
+ * connection on its 4-tuple: an older flow's offset must not touch it, in either direction.
+ */
+PG_INLINE void pg_flow_retire(struct pg_env *env, const struct pg_flow_key *k)
+{
+	struct pg_flow *f = pg_env_flow(env, k);
+
+	if (f)
+		f->state = PG_FS_DEAD;
+}
+
+/* A FIN or RST without timestamps (Linux sends its resets bare) still ends the flow. */
+PG_INLINE void pg_flow_end_bare(struct pg_env *env, const struct pg_pkt *pkt, bool in,
+				uint64_t now, const struct pg_config *cfg)
+{
+	struct pg_flow_key key;
+	struct pg_flow *f;
+
+	if (!(pkt->flags & (PG_TCP_FIN | PG_TCP_RST)))
+		return;
+	pg_pkt_flow_key(pkt, in, &key);
+	f = pg_flow_find(env, &key, now, cfg);
+	if (f)
+		pg_flow_touch(f, pkt->flags, in, now);
+}
+
 /* A client-to-server SYN carrying a timestamp. */
 PG_INLINE int pg_ingress_syn(struct pg_env *env, struct pg_stats *st, const struct pg_config *cfg,
 			     struct pg_pkt *pkt, uint64_t now)
@@ -77,6 +113,7 @@ PG_INLINE int pg_ingress_syn(struct pg_env *env, struct pg_stats *st, const stru
 			st->c[PG_STAT_NAT_SUSPECT]++;
 		if (s)
 			s->last_ns = now;
+		pg_flow_retire(env, &key);
 		return PG_V_PASS;
 	}
 	st->c[PG_STAT_POOL_SYN]++;
@@ -85,6 +122,7 @@ PG_INLINE int pg_ingress_syn(struct pg_env *env, struct pg_stats *st, const stru
 	if (act == PG_ACT_STRIP) {
 		if (s)
 			s->last_ns = now;
+		pg_flow_retire(env, &key);
 		if (pg_ts_strip(pkt))
 			return PG_V_PASS;
 		st->c[PG_STAT_TS_STRIPPED]++;
@@ -110,8 +148,10 @@ PG_INLINE int pg_ingress_syn(struct pg_env *env, struct pg_stats *st, const stru
 			 * SYN's offset and the server would drop it by per-connection PAWS:
 			 * leave this SYN untouched instead.
 			 */
-			if (!pg_env_flow_add(env, &key, &nf))
+			if (!pg_env_flow_add(env, &key, &nf)) {
+				pg_flow_retire(env, &key);
 				return PG_V_PASS;
+			}
 		}
 		st->c[PG_STAT_FLOW_NEW]++;
 		if (s)
@@ -148,18 +188,22 @@ PG_INLINE int pg_ingress(struct pg_env *env, uint8_t *data, uint8_t *end, uint64
 		st->c[PG_STAT_SYN]++;
 		if (!pkt.ts_off) {
 			st->c[PG_STAT_SYN_NO_TS]++;
+			pg_pkt_flow_key(&pkt, true, &key);
+			pg_flow_retire(env, &key);
 			return PG_V_PASS;
 		}
 		return pg_ingress_syn(env, st, cfg, &pkt, now);
 	}
-	if (!pkt.ts_off)
+	if (!pkt.ts_off) {
+		pg_flow_end_bare(env, &pkt, true, now, cfg);
 		return PG_V_PASS;
+	}
 	/*
 	 * Established segments go by flow alone, without the pool lookup: removing a pool
 	 * must not change the offset of a flow in progress, and a hash miss is cheap.
 	 */
 	pg_pkt_flow_key(&pkt, true, &key);
-	f = pg_env_flow(env, &key);
+	f = pg_flow_find(env, &key, now, cfg);
 	if (!f)
 		return PG_V_PASS;
 	t = pg_flow_tsval(f, pkt.tsval);
@@ -188,6 +232,7 @@ PG_INLINE int pg_egress_decide(struct pg_env *env, struct pg_pkt *pkt, uint8_t *
 			       uint32_t len, uint64_t now, uint32_t *tsecr)
 {
 	struct pg_stats *st = pg_env_stats(env);
+	const struct pg_config *cfg = pg_env_config(env);
 	struct pg_flow_key key;
 	struct pg_flow *f;
 	int rc;
@@ -198,10 +243,12 @@ PG_INLINE int pg_egress_decide(struct pg_env *env, struct pg_pkt *pkt, uint8_t *
 		pg_count(st, rc);
 		return PG_V_PASS;
 	}
-	if (!pkt->ts_off || !pkt->tsecr)
+	if (!pkt->ts_off || !pkt->tsecr) {
+		pg_flow_end_bare(env, pkt, false, now, cfg);
 		return PG_V_PASS;
+	}
 	pg_pkt_flow_key(pkt, false, &key);
-	f = pg_env_flow(env, &key);
+	f = pg_flow_find(env, &key, now, cfg);
 	if (!f)
 		return PG_V_PASS;
 	*tsecr = pg_flow_tsecr(f, pkt->tsecr);

@@ -166,6 +166,12 @@ PG_INLINE bool pg_flow_expired(const struct pg_flow *f, uint64_t now, const stru
 	return !pg_age_below(now, f->last_ns, pg_flow_timeout(f, c));
 }
 
+/* Does the entry still translate? Not once retired, nor idle past its state's timeout. */
+PG_INLINE bool pg_flow_live(const struct pg_flow *f, uint64_t now, const struct pg_config *c)
+{
+	return f->state != PG_FS_DEAD && !pg_flow_expired(f, now, c);
+}
+
 /*
  * A SYN on an existing flow entry is a retransmit when it repeats the ISN of the flow's
  * SYN; otherwise it is a new connection reusing the 4-tuple (exactly what a NAT does)

@@ -59,6 +59,7 @@ struct pg_source {
 
 /* TCP state of a translated flow, as far as pawsguard needs it. */
 enum pg_flow_state {
+	PG_FS_DEAD = 0,	   /* retired: a later connection on the 4-tuple went untranslated */
 	PG_FS_SYN = 1,	   /* SYN forwarded, handshake not complete */
 	PG_FS_EST = 2,	   /* ACK seen from the client */
 	PG_FS_CLOSING = 3, /* FIN or RST seen in either direction */

@@ -1,0 +1,828 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""Generate the BPF_PROG_TEST_RUN fixtures of tests/bpf/fixtures.c.
+
+Every fixture is built here with scapy from DESIGN.md and BACKGROUND.md, never from the code
+under test: the input frame, the expected output frame (new TSval/TSecr or NOPs, checksums
+recomputed by scapy from scratch), the expected verdict, the expected counter deltas and
+the expected map state afterwards.
+
+Output: a line-based text file (format below) read by the C runner.
+
+    vclock <u32>                     virtual clock (ms mod 2^32) when generated
+    fixture <name>
+    prog xdp|tc
+    pool <prefix>/<len> rewrite|strip|none
+    source <addr> <field>=<value> ...                   pre-populated pg_sources entry
+    flow <client> <cport> <server> <sport> <field>=<value> ...   pre-populated pg_flows
+    in <hex>
+    verdict <n>
+    out <hex>
+    wild <l3 offset> <TSval offset> <margin ms>   TSval' not known here: see below
+    xfail <reason>                   a known bug of the programs: expected to fail
+    stat <name> <delta>              every counter not listed must stay 0
+    sources <n>                      entries in pg_sources afterwards
+    flows <n>                        entries in pg_flows afterwards
+    expect_source <addr> <field>=<value> ...
+    expect_flow <client> <cport> <server> <sport> <field>=<value> ...
+    end
+
+Values: numbers; times "now" or "now-<seconds>" (setup: exactly the runner's clock at
+reset, or that many seconds before; expected: "now" within a second of the run,
+"now-<s>" exactly as set up, i.e. not touched); "tsv" and "tsv-<n>" the TSval' read from
+the output of a "wild" fixture.
+
+A SYN from a pool source with fresh state gets TSval' = max_fwd + 1 when max_fwd is ahead
+of the virtual clock. The virtual clock is the real-time clock in ms, so "ahead" can only
+be decided against the time of generation: sources get max_fwd = vclock + 2^30 (12 days
+ahead) and the runner refuses fixtures older than 2^29 ms. meson regenerates them before
+every test run. Where the TSval' can only come from the clock (a source without fresh
+state: vclock + margin), the fixture is "wild": the runner checks the TSval' is within the
+clock window, the rest of the bytes exactly, and the TCP checksum in full.
+"""
+
+import struct
+import sys
+import time
+
+from scapy.layers.inet import IP, TCP, UDP, IPOption_Router_Alert
+from scapy.layers.inet6 import (IPv6, IPv6ExtHdrDestOpt, IPv6ExtHdrFragment,
+                                IPv6ExtHdrHopByHop)
+from scapy.layers.l2 import ARP, Dot1AD, Dot1Q, Ether
+from scapy.packet import Raw
+
+MASK = 0xFFFFFFFF
+VCLOCK = (time.time_ns() // 1000000) & MASK
+AHEAD = (VCLOCK + (1 << 30)) & MASK   # a source's max_fwd, far ahead of the clock
+BEHIND = (VCLOCK - (1 << 30)) & MASK  # a TSval' far behind the clock
+# A SYN of a source without fresh state gets vclock + unknown_margin_ms + clock_lag_ms
+# (PG_CONFIG_DEFAULT: 1000 and 10; the lag covers a dataplane clock read once per jiffy).
+CLOCK_LAG_MS = 10
+MARGIN_MS = 1000 + CLOCK_LAG_MS
+
+MAC_C = '02:00:00:00:00:01'
+MAC_S = '02:00:00:00:00:02'
+SERVER4 = '192.0.2.10'
+SERVER6 = '2001:db8:ffff::10'
+CLIENT4 = '10.1.2.3'           # in 10.0.0.0/8, rewrite
+STRIP4 = '172.16.5.9'          # in 172.16.0.0/12, strip
+OUTSIDE4 = '198.51.100.7'      # in no pool
+CLIENT6 = '2001:db8:aaaa::5'   # in 2001:db8:aaaa::/48, rewrite
+STRIP6 = '2001:db8:bbbb::9'    # in 2001:db8:bbbb::/48, strip
+CPORT = 40000
+SPORT = 80
+
+POOLS = [('10.0.0.0/8', 'rewrite'), ('172.16.0.0/12', 'strip'),
+         ('2001:db8:aaaa::/48', 'rewrite'), ('2001:db8:bbbb::/48', 'strip')]
+
+# Counter names of include/pawsguard/types.h (PG_STATS_LIST): the interface, not the code.
+XDP_TCP = {'packets': 1, 'tcp': 1}
+XDP_SYN = {'packets': 1, 'tcp': 1, 'syn': 1}
+XDP_POOL_SYN = dict(XDP_SYN, pool_syn=1)
+XDP_SYN_NEW = dict(XDP_POOL_SYN, flow_new=1, tsval_rewritten=1)
+TC_TCP = {'packets_out': 1}
+
+FS_SYN, FS_EST, FS_CLOSING = 1, 2, 3
+ACT_NONE, ACT_REWRITE, ACT_STRIP = 0, 1, 2
+
+
+def u32(v):
+    return v & MASK
+
+
+# TCP options, as raw bytes so that every layout (and every malformation) is explicit.
+NOP = b'\x01'
+EOL = b'\x00'
+
+
+def o_mss(v=1460):
+    return struct.pack('!BBH', 2, 4, v)
+
+
+def o_sackok():
+    return b'\x04\x02'
+
+
+def o_ws(s=7):
+    return bytes([3, 3, s])
+
+
+def o_ts(tsval, tsecr):
+    return struct.pack('!BBII', 8, 10, tsval, tsecr)
+
+
+def o_sack(*blocks):
+    return bytes([5, 2 + 8 * len(blocks)]) + b''.join(struct.pack('!II', *b) for b in blocks)
+
+
+def syn_opts(tsval, tsecr=0):
+    """What Linux sends in a SYN: MSS, SACK-permitted, TS (at option offset 6), NOP, WS."""
+    return o_mss() + o_sackok() + o_ts(tsval, tsecr) + NOP + o_ws()
+
+
+def syn_opts_odd(tsval, tsecr=0):
+    """TS at option offset 5: its kind byte, TSval and TSecr at odd offsets."""
+    return o_mss() + NOP + o_ts(tsval, tsecr) + o_ws() + NOP + NOP
+
+
+def est_opts(tsval, tsecr):
+    """NOP NOP TS: the 32-byte header of the fast path."""
+    return NOP + NOP + o_ts(tsval, tsecr)
+
+
+def nops_for(opts, tsval, tsecr):
+    """The same options with the TS option replaced by 10 NOPs (what strip must produce)."""
+    ts = o_ts(tsval, tsecr)
+    assert opts.count(ts) == 1
+    return opts.replace(ts, NOP * 10)
+
+
+def tcp(opts=b'', payload=b'', **kw):
+    assert len(opts) % 4 == 0 and len(opts) <= 40
+    kw.setdefault('window', 64240)
+    layer = TCP(dataofs=5 + len(opts) // 4, options=[], **kw)
+    if opts or payload:
+        layer = layer / Raw(opts + payload)
+    return layer
+
+
+def frame(src, dst, l4, vlans=(), ip_kw=None, v6_ext=(), rev=False):
+    """An Ethernet frame; rev: server to client (the MACs swap)."""
+    eth = Ether(src=MAC_S if rev else MAC_C, dst=MAC_C if rev else MAC_S)
+    pkt = eth
+    if len(vlans) == 2:
+        pkt = Ether(src=eth.src, dst=eth.dst, type=0x88A8) / Dot1AD(vlan=vlans[0]) / \
+            Dot1Q(vlan=vlans[1])
+    elif len(vlans) == 1:
+        pkt = pkt / Dot1Q(vlan=vlans[0])
+    if ':' in src:
+        l3 = IPv6(src=src, dst=dst, hlim=64)
+        for h in v6_ext:
+            l3 = l3 / h
+    else:
+        kw = dict({'ttl': 64, 'id': 0x1234, 'flags': 'DF'}, **(ip_kw or {}))
+        l3 = IP(src=src, dst=dst, **kw)
+    return bytes(pkt / l3 / l4)
+
+
+class Fixture:
+    def __init__(self, name, prog, pools=None):
+        self.name = name
+        self.prog = prog
+        self.pools = POOLS if pools is None else pools
+        self.sources = []
+        self.flows = []
+        self.inp = None
+        self.out = None
+        self.verdict = 2 if prog == 'xdp' else 0
+        self.stats = {}
+        self.wild = None
+        self.n_sources = None
+        self.n_flows = None
+        self.x_sources = []
+        self.x_flows = []
+        self.xfail = None
+
+    def source(self, addr, **f):
+        self.sources.append((addr, f))
+        return self
+
+    def flow(self, client, server, cport=CPORT, sport=SPORT, **f):
+        self.flows.append(((client, cport, server, sport), f))
+        return self
+
+    def expect_source(self, addr, **f):
+        self.x_sources.append((addr, f))
+        return self
+
+    def expect_flow(self, client, server, cport=CPORT, sport=SPORT, **f):
+        self.x_flows.append(((client, cport, server, sport), f))
+        return self
+
+    def emit(self, w):
+        out = self.inp if self.out is None else self.out
+        assert self.stats, self.name
+        # Self-check: a fixture changes the bytes exactly when it counts a change.
+        changes = {'tsval_rewritten', 'ts_stripped', 'tsecr_translated'} & set(self.stats)
+        assert (out != self.inp) == bool(changes), self.name
+        assert len(out) == len(self.inp), self.name
+        w(f'fixture {self.name}')
+        w(f'prog {self.prog}')
+        for prefix, act in self.pools:
+            w(f'pool {prefix} {act}')
+        for addr, f in self.sources:
+            w(f'source {addr} {fields(f)}'.rstrip())
+        for key, f in self.flows:
+            w(f'flow {key[0]} {key[1]} {key[2]} {key[3]} {fields(f)}'.rstrip())
+        w(f'in {self.inp.hex()}')
+        w(f'verdict {self.verdict}')
+        w(f'out {out.hex()}')
+        if self.xfail:
+            w(f'xfail {self.xfail}')
+        if self.wild:
+            w('wild %d %d %d' % self.wild)
+        for name, n in sorted(self.stats.items()):
+            w(f'stat {name} {n}')
+        n_src = len(self.sources) if self.n_sources is None else self.n_sources
+        n_flow = len(self.flows) if self.n_flows is None else self.n_flows
+        w(f'sources {n_src}')
+        w(f'flows {n_flow}')
+        for addr, f in self.x_sources:
+            w(f'expect_source {addr} {fields(f)}'.rstrip())
+        for key, f in self.x_flows:
+            w(f'expect_flow {key[0]} {key[1]} {key[2]} {key[3]} {fields(f)}'.rstrip())
+        w('end')
+
+
+def fields(f):
+    parts = []
+    for k, v in f.items():
+        parts.append(f'{k}={v:#x}' if isinstance(v, int) else f'{k}={v}')
+    return ' '.join(parts)
+
+
+FIXTURES = []
+
+
+def fixture(name, prog, pools=None):
+    fx = Fixture(name, prog, pools)
+    FIXTURES.append(fx)
+    return fx
+
+
+def fresh_source(fx, addr, max_fwd=AHEAD, **kw):
+    """A source seen 10 s ago whose max_fwd is far ahead: the next SYN gets max_fwd + 1."""
+    return fx.source(addr, last='now-10', max_fwd=max_fwd, action=ACT_REWRITE, **kw)
+
+
+# ---------------------------------------------------------------------------------------------
+# XDP ingress: what is not TCP, or not from a pool, passes untouched.
+
+def gen_not_tcp():
+    fx = fixture('xdp_udp_v4_untouched', 'xdp')
+    fx.inp = frame(CLIENT4, SERVER4, UDP(sport=5353, dport=53) / Raw(b'\x12\x34' + b'q' * 20))
+    fx.stats = {'packets': 1, 'not_tcp': 1}
+
+    fx = fixture('xdp_udp_v6_untouched', 'xdp')
+    fx.inp = frame(CLIENT6, SERVER6, UDP(sport=5353, dport=53) / Raw(b'q' * 13))
+    fx.stats = {'packets': 1, 'not_tcp': 1}
+
+    fx = fixture('xdp_arp_untouched', 'xdp')
+    fx.inp = bytes(Ether(src=MAC_C, dst='ff:ff:ff:ff:ff:ff') /
+                   ARP(op=1, hwsrc=MAC_C, psrc=CLIENT4, pdst=SERVER4))
+    fx.stats = {'packets': 1, 'not_ip': 1}
+
+
+def gen_outside_pool():
+    tsval = 0x11223344
+    syn = frame(OUTSIDE4, SERVER4, tcp(syn_opts(tsval), sport=CPORT, dport=SPORT, flags='S',
+                                       seq=0x0A0B0C0D))
+
+    fx = fixture('xdp_syn_outside_pool_observed', 'xdp')
+    fx.inp = syn
+    fx.stats = dict(XDP_SYN, source_new=1)
+    fx.n_sources = 1
+    fx.expect_source(OUTSIDE4, syns=1, raw_max=tsval, raw='now', last='now', action=ACT_NONE,
+                     max_fwd=0, flows=0, backwards=0)
+
+    # The same source sent a SYN with a TSval 5000 ahead 5 s ago: a second clock, a NAT.
+    fx = fixture('xdp_syn_outside_pool_nat_suspect', 'xdp')
+    fx.source(OUTSIDE4, last='now-5', raw='now-5', raw_max=u32(tsval + 5000), syns=3)
+    fx.inp = syn
+    fx.stats = dict(XDP_SYN, nat_suspect=1)
+    fx.expect_source(OUTSIDE4, syns=4, backwards=1, raw_max=u32(tsval + 5000), raw='now-5',
+                     last='now', max_fwd=0, flows=0, action=ACT_NONE)
+
+    # An explicit "none" pool inside a rewrite pool behaves as outside (longest prefix).
+    fx = fixture('xdp_syn_pool_action_none', 'xdp', POOLS + [('10.8.0.0/16', 'none')])
+    fx.inp = frame('10.8.0.1', SERVER4, tcp(syn_opts(tsval), sport=CPORT, dport=SPORT,
+                                             flags='S', seq=1))
+    fx.stats = dict(XDP_SYN, source_new=1)
+    fx.n_sources = 1
+    fx.expect_source('10.8.0.1', syns=1, action=ACT_NONE, max_fwd=0, flows=0)
+
+    # Not a SYN, no flow: nothing to do and nothing observed.
+    fx = fixture('xdp_ack_outside_pool_untouched', 'xdp')
+    fx.inp = frame(OUTSIDE4, SERVER4, tcp(est_opts(tsval, 0x5555), sport=CPORT, dport=SPORT,
+                                          flags='A', seq=2, ack=3))
+    fx.stats = dict(XDP_TCP)
+
+
+# ---------------------------------------------------------------------------------------------
+# XDP ingress: SYNs from rewrite pools.
+
+def syn_rewrite(name, client, server, opts_fn=syn_opts, tsval=12345678, tsecr=0, seq=0x01020304,
+                **frame_kw):
+    """A pool SYN of a fresh source: TSval' = max_fwd + 1, a flow with offset TSval' - TSval."""
+    t = u32(AHEAD + 1)
+    fx = fixture(name, 'xdp')
+    fresh_source(fx, client)
+    fx.inp = frame(client, server, tcp(opts_fn(tsval, tsecr), sport=CPORT, dport=SPORT,
+                                       flags='S', seq=seq), **frame_kw)
+    fx.out = frame(client, server, tcp(opts_fn(t, tsecr), sport=CPORT, dport=SPORT, flags='S',
+                                       seq=seq), **frame_kw)
+    fx.stats = dict(XDP_SYN_NEW)
+    fx.n_flows = 1
+    fx.expect_source(client, max_fwd=t, syns=1, flows=1, action=ACT_REWRITE, raw_max=tsval,
+                     raw='now', last='now', backwards=0)
+    fx.expect_flow(client, server, offset=u32(t - tsval), syn_seq=seq, fwd_pub=t,
+                   state=FS_SYN, last='now')
+    return fx
+
+
+def gen_pool_syn():
+    syn_rewrite('xdp_syn_rewrite_v4', CLIENT4, SERVER4)
+    syn_rewrite('xdp_syn_rewrite_v6', CLIENT6, SERVER6)
+    syn_rewrite('xdp_syn_rewrite_vlan', CLIENT4, SERVER4, vlans=(100,))
+    syn_rewrite('xdp_syn_rewrite_qinq', CLIENT4, SERVER4, vlans=(10, 20))
+    syn_rewrite('xdp_syn_rewrite_odd_offset', CLIENT4, SERVER4, opts_fn=syn_opts_odd)
+    syn_rewrite('xdp_syn_rewrite_ip_options', CLIENT4, SERVER4,
+                ip_kw={'options': [IPOption_Router_Alert()]})
+    syn_rewrite('xdp_syn_rewrite_ip6_ext', CLIENT6, SERVER6,
+                v6_ext=(IPv6ExtHdrHopByHop(), IPv6ExtHdrDestOpt()))
+    # A TSval below the offset's complement: TSval' still max_fwd + 1, nothing else moves.
+    syn_rewrite('xdp_syn_rewrite_tsval_high', CLIENT4, SERVER4, tsval=0xFFFFFFF0, tsecr=0x77)
+
+    # The previous SYN from this source 5 s ago carried a TSval 1000 ahead: a server with
+    # the per-peer check would drop this one; rewritten, it passes (counted as rescued).
+    tsval = 500000
+    fx = syn_rewrite('xdp_syn_rescued', CLIENT4, SERVER4, tsval=tsval)
+    fx.sources = []
+    fresh_source(fx, CLIENT4, raw='now-5', raw_max=tsval + 1000, syns=7)
+    fx.stats['rescued'] = 1
+    fx.x_sources = []
+    fx.expect_source(CLIENT4, max_fwd=u32(AHEAD + 1), syns=8, backwards=1, flows=1,
+                     raw_max=tsval + 1000, raw='now-5', last='now')
+
+    # Exactly as many extension headers as are walked.
+    syn_rewrite('xdp_syn_rewrite_ip6_ext_max', CLIENT6, SERVER6,
+                v6_ext=(IPv6ExtHdrHopByHop(), IPv6ExtHdrDestOpt(), IPv6ExtHdrDestOpt(),
+                        IPv6ExtHdrDestOpt()))
+    # Default routes as pools: every source is in them.
+    for name, client, server, pool in (('xdp_syn_pool_default_route_v4', OUTSIDE4, SERVER4,
+                                        '0.0.0.0/0'),
+                                       ('xdp_syn_pool_default_route_v6', '2001:db8:cccc::1',
+                                        SERVER6, '::/0')):
+        fx = syn_rewrite(name, client, server)
+        fx.pools = [(pool, 'rewrite')]
+
+    # Longest prefix: a strip /16 inside the rewrite /8.
+    tsval = 0x0BADCAFE
+    fx = fixture('xdp_syn_lpm_longest_prefix', 'xdp', POOLS + [('10.9.0.0/16', 'strip')])
+    opts = syn_opts(tsval)
+    fx.inp = frame('10.9.1.1', SERVER4, tcp(opts, sport=CPORT, dport=SPORT, flags='S', seq=9))
+    fx.out = frame('10.9.1.1', SERVER4, tcp(nops_for(opts, tsval, 0), sport=CPORT, dport=SPORT,
+                                             flags='S', seq=9))
+    fx.stats = dict(XDP_POOL_SYN, ts_stripped=1, source_new=1)
+    fx.n_sources = 1
+    fx.expect_source('10.9.1.1', action=ACT_STRIP, syns=1, flows=0, max_fwd=0)
+
+    # A SYN without a timestamp, from a pool: nothing to rewrite, nothing observed.
+    fx = fixture('xdp_syn_no_ts_pool', 'xdp')
+    fx.inp = frame(CLIENT4, SERVER4, tcp(o_mss() + NOP + o_ws() + o_sackok() + NOP + NOP,
+                                         sport=CPORT, dport=SPORT, flags='S', seq=5))
+    fx.stats = dict(XDP_SYN, syn_no_ts=1)
+
+    fx = fixture('xdp_syn_no_options_pool', 'xdp')
+    fx.inp = frame(CLIENT6, SERVER6, tcp(sport=CPORT, dport=SPORT, flags='S', seq=5))
+    fx.stats = dict(XDP_SYN, syn_no_ts=1)
+
+    # A SYN with ECN flags is still a connection request.
+    fx = syn_rewrite('xdp_syn_ece_cwr_rewrite', CLIENT4, SERVER4)
+    t = u32(AHEAD + 1)
+    fx.inp = frame(CLIENT4, SERVER4, tcp(syn_opts(12345678), sport=CPORT, dport=SPORT,
+                                         flags='SEC', seq=0x01020304))
+    fx.out = frame(CLIENT4, SERVER4, tcp(syn_opts(t), sport=CPORT, dport=SPORT, flags='SEC',
+                                         seq=0x01020304))
+
+    # TSval' from the clock, known only at run time: vclock + margin for sources without
+    # fresh state (none, or last seen 100 s ago: source_ttl is 75 s, its max_fwd no longer
+    # binds), vclock alone for a fresh source whose max_fwd is behind it.
+    for name, setup, margin in (('xdp_syn_unknown_source_margin', None, MARGIN_MS),
+                                ('xdp_syn_stale_source_margin', 'now-100', MARGIN_MS),
+                                ('xdp_syn_fresh_source_clock', 'now-10', CLOCK_LAG_MS)):
+        tsval = 777
+        fx = fixture(name, 'xdp')
+        if setup:
+            max_fwd = AHEAD if setup == 'now-100' else BEHIND
+            fx.source(CLIENT4, last=setup, max_fwd=max_fwd, action=ACT_REWRITE)
+        opts = syn_opts(tsval)
+        fx.inp = frame(CLIENT4, SERVER4, tcp(opts, sport=CPORT, dport=SPORT, flags='S', seq=3))
+        fx.out = frame(CLIENT4, SERVER4, tcp(syn_opts(0), sport=CPORT, dport=SPORT, flags='S',
+                                             seq=3))
+        # Ethernet 14 + IPv4 20 + TCP 20 + MSS 4 + SACK-permitted 2 + kind, length.
+        fx.wild = (14, 14 + 20 + 20 + 6 + 2, margin)
+        fx.stats = dict(XDP_SYN_NEW)
+        if not setup:
+            fx.stats['source_new'] = 1
+        fx.n_sources = 1
+        fx.n_flows = 1
+        fx.expect_source(CLIENT4, max_fwd='tsv', syns=1, flows=1, last='now')
+        fx.expect_flow(CLIENT4, SERVER4, offset=f'tsv-{tsval}', fwd_pub='tsv', syn_seq=3,
+                       state=FS_SYN)
+
+
+def syn_strip(name, client, server, opts_fn, tsval, tsecr=0):
+    opts = opts_fn(tsval, tsecr)
+    fx = fixture(name, 'xdp')
+    fx.inp = frame(client, server, tcp(opts, sport=CPORT, dport=SPORT, flags='S', seq=11))
+    fx.out = frame(client, server, tcp(nops_for(opts, tsval, tsecr), sport=CPORT, dport=SPORT,
+                                       flags='S', seq=11))
+    fx.stats = dict(XDP_POOL_SYN, ts_stripped=1, source_new=1)
+    fx.n_sources = 1
+    fx.expect_source(client, action=ACT_STRIP, syns=1, raw_max=tsval, last='now', flows=0,
+                     max_fwd=0)
+    return fx
+
+
+def gen_strip():
+    syn_strip('xdp_syn_strip_even', STRIP4, SERVER4, syn_opts, 0xDEADBEEF)
+    syn_strip('xdp_syn_strip_odd', STRIP4, SERVER4, syn_opts_odd, 0xDEADBEEF, 0x01020304)
+    syn_strip('xdp_syn_strip_v6', STRIP6, SERVER6, syn_opts, 0x00C0FFEE)
+    syn_strip('xdp_syn_strip_v6_odd', STRIP6, SERVER6, syn_opts_odd, 0x7FFFFFFF)
+
+
+# ---------------------------------------------------------------------------------------------
+# XDP ingress: segments of known flows, SYN retransmits, new connections on a known 4-tuple.
+
+OFFSET = 0x10000000
+
+
+def est(name, opts_fn, tsval=0x00BC6200, tsecr=0x55, offset=OFFSET, flags='A', state=FS_EST,
+        next_state=None, client=CLIENT4, server=SERVER4, payload=b'GET / HTTP/1.0\r\n\r\n',
+        pad=b'', expect_tsval=None, fwd_pub=None, vlans=()):
+    fx = fixture(name, 'xdp')
+    pub = {} if fwd_pub is None else {'fwd_pub': fwd_pub}
+    fx.flow(client, server, offset=offset, syn_seq=100, state=state, last='now-10', **pub)
+    t = u32(tsval + offset) if expect_tsval is None else expect_tsval
+    fx.inp = frame(client, server, tcp(opts_fn(tsval, tsecr), payload, sport=CPORT, dport=SPORT,
+                                       flags=flags, seq=101, ack=7001), vlans=vlans) + pad
+    fx.out = frame(client, server, tcp(opts_fn(t, tsecr), payload, sport=CPORT, dport=SPORT,
+                                       flags=flags, seq=101, ack=7001), vlans=vlans) + pad
+    fx.stats = dict(XDP_TCP, tsval_rewritten=1)
+    fx.expect_flow(client, server, offset=offset, state=next_state or state, last='now',
+                   syn_seq=100)
+    return fx
+
+
+def gen_established():
+    est('xdp_est_fast_path', est_opts)
+    est('xdp_est_fast_path_v6', est_opts, client=CLIENT6, server=SERVER6)
+    est('xdp_est_handshake_ack', est_opts, state=FS_SYN, next_state=FS_EST, payload=b'')
+    est('xdp_est_fin_closing', est_opts, flags='FA', next_state=FS_CLOSING, payload=b'')
+    # Not the fast path: SACK blocks make the header longer than 32 bytes.
+    est('xdp_est_sack_blocks', lambda v, e: NOP + NOP + o_ts(v, e) + NOP + NOP +
+        o_sack((1000, 2000)))
+    # Not the fast path: a 32-byte header whose TS option comes first.
+    est('xdp_est_ts_first', lambda v, e: o_ts(v, e) + NOP + NOP)
+    est('xdp_est_ts_odd', lambda v, e: NOP + o_ts(v, e) + NOP)
+    est('xdp_est_ts_eol_pad', lambda v, e: o_ts(v, e) + EOL + EOL)
+    # An odd payload length: the checksum pads the last byte.
+    est('xdp_est_odd_payload', est_opts, payload=b'abcdefg')
+    # Ethernet trailer padding after a short IPv4 packet is not part of the segment.
+    est('xdp_est_eth_padding', est_opts, payload=b'', pad=b'\x00' * 6)
+    # Fifteen options: still walked to the end.
+    est('xdp_est_many_options', lambda v, e: NOP * 14 + o_ts(v, e))
+    # The TS option last in a 60-byte header (at offset 50).
+    est('xdp_est_ts_at_header_end', lambda v, e: NOP + NOP + o_sack((1, 2), (3, 4), (5, 6)) +
+        NOP + NOP + o_ts(v, e))
+    est('xdp_est_vlan_odd', lambda v, e: NOP + o_ts(v, e) + NOP, vlans=(7,))
+    # TSval' wraps past 2^32.
+    est('xdp_tsval_wrap', est_opts, tsval=0xFFFFF000, offset=0x2000)
+    # TSval + offset == 2^32: 0 means "no timestamp" to a receiver, it must come out as 1.
+    est('xdp_tsval_wrap_zero_is_one', est_opts, tsval=0xFFFF0000, offset=0x10000,
+        expect_tsval=1)
+    est('xdp_tsval_wrap_zero_is_one_odd', lambda v, e: NOP + o_ts(v, e) + NOP, tsval=0x80000001,
+        offset=0x7FFFFFFF, expect_tsval=1)
+
+    # A TSval' ahead of the clock (client clock faster than 1 kHz) raises max_fwd, and the
+    # flow remembers it published that value.
+    t = u32(AHEAD + 500)
+    fx = est('xdp_est_ahead_raises_max_fwd', est_opts, tsval=1000, offset=u32(t - 1000),
+             fwd_pub=AHEAD)
+    fresh_source(fx, CLIENT4)
+    fx.expect_source(CLIENT4, max_fwd=t, last='now', syns=0, flows=0)
+    fx.x_flows[0][1]['fwd_pub'] = t
+    # Ahead, but the flow published this value already: the source is left alone.
+    fx = est('xdp_est_ahead_already_published', est_opts, tsval=1000, offset=u32(t - 1000),
+             fwd_pub=t)
+    fresh_source(fx, CLIENT4)
+    fx.expect_source(CLIENT4, max_fwd=AHEAD, last='now-10', syns=0, flows=0)
+    fx.x_flows[0][1]['fwd_pub'] = t
+    # Behind the clock: nothing to publish.
+    fx = est('xdp_est_behind_keeps_max_fwd', est_opts, tsval=1000,
+             offset=u32(BEHIND - 1000), fwd_pub=u32(BEHIND - 5000))
+    fresh_source(fx, CLIENT4)
+    fx.expect_source(CLIENT4, max_fwd=AHEAD, last='now-10', syns=0, flows=0)
+    fx.x_flows[0][1]['fwd_pub'] = u32(BEHIND - 5000)
+
+    # A segment with a timestamp but no flow: untouched, no state created.
+    fx = fixture('xdp_est_no_flow', 'xdp')
+    fx.inp = frame(CLIENT4, SERVER4, tcp(est_opts(5, 6), sport=CPORT, dport=SPORT, flags='A',
+                                         seq=1, ack=1))
+    fx.stats = dict(XDP_TCP)
+    # A flow of another 4-tuple does not match.
+    fx = fixture('xdp_est_other_port_no_flow', 'xdp')
+    fx.flow(CLIENT4, SERVER4, cport=CPORT + 1, offset=OFFSET, state=FS_EST, last='now-10')
+    fx.inp = frame(CLIENT4, SERVER4, tcp(est_opts(5, 6), sport=CPORT, dport=SPORT, flags='A',
+                                         seq=1, ack=1))
+    fx.stats = dict(XDP_TCP)
+    fx.expect_flow(CLIENT4, SERVER4, cport=CPORT + 1, offset=OFFSET, last='now-10')
+    # A known flow's segment without a timestamp: untouched, the flow not even touched.
+    fx = fixture('xdp_est_no_ts_known_flow', 'xdp')
+    fx.flow(CLIENT4, SERVER4, offset=OFFSET, state=FS_SYN, last='now-10')
+    fx.inp = frame(CLIENT4, SERVER4, tcp(sport=CPORT, dport=SPORT, flags='A', seq=1, ack=1))
+    fx.stats = dict(XDP_TCP)
+    fx.expect_flow(CLIENT4, SERVER4, offset=OFFSET, state=FS_SYN, last='now-10')
+
+
+def gen_flow_endings():
+    """Flows ended by segments that carry no timestamp or are not translated."""
+    # DESIGN.md: "FIN/RST move the flow to closing". A RST usually carries no timestamp
+    # (Linux's tcp_v4_send_reset() never adds one), and the programs look a flow up only
+    # for segments with a TS option: the flow stays established.
+    fx = fixture('xdp_rst_without_ts_closes_flow', 'xdp')
+    fx.flow(CLIENT4, SERVER4, offset=OFFSET, syn_seq=100, state=FS_EST, last='now-10')
+    fx.inp = frame(CLIENT4, SERVER4, tcp(sport=CPORT, dport=SPORT, flags='RA', seq=1, ack=1))
+    fx.stats = dict(XDP_TCP)
+    fx.expect_flow(CLIENT4, SERVER4, offset=OFFSET, state=FS_CLOSING, last='now')
+
+    # A SYN that is not rewritten (its source is in no pool now: the pool was removed while
+    # the flow existed) starts a connection whose TSvals are the client's own. The old
+    # flow entry on the same 4-tuple must not outlive it: if it stays, the connection's
+    # later segments get TSval += the old offset (per-connection PAWS drops them, or the
+    # server's clock for the peer jumps) and its SYN-ACK's TSecr -= the old offset (the
+    # client drops it: PAWSActive). The entry is retired (state 0), never used again.
+    fx = fixture('xdp_syn_outside_pool_drops_stale_flow', 'xdp')
+    fx.flow(OUTSIDE4, SERVER4, offset=OFFSET, syn_seq=100, state=FS_CLOSING, last='now-10')
+    fx.inp = frame(OUTSIDE4, SERVER4, tcp(syn_opts(0x11223344), sport=CPORT, dport=SPORT,
+                                          flags='S', seq=0x0A0B0C0D))
+    fx.stats = dict(XDP_SYN, source_new=1)
+    fx.n_sources = 1
+    fx.n_flows = 1
+    fx.expect_flow(OUTSIDE4, SERVER4, offset=OFFSET, state=0, last='now-10')
+
+
+def gen_syn_again():
+    seq, tsval, old_off = 0x55667788, 40000, 0x12345678
+
+    # Retransmit: same ISN, flow 2 s old; the offset is reused, max_fwd does not move.
+    fx = fixture('xdp_syn_retransmit_keeps_offset', 'xdp')
+    fresh_source(fx, CLIENT4)
+    fx.flow(CLIENT4, SERVER4, offset=old_off, syn_seq=seq, fwd_pub=u32(tsval + old_off),
+            state=FS_SYN, last='now-2')
+    retx = tsval + 1000  # a retransmit carries a later TSval
+    fx.inp = frame(CLIENT4, SERVER4, tcp(syn_opts(retx), sport=CPORT, dport=SPORT, flags='S',
+                                         seq=seq))
+    fx.out = frame(CLIENT4, SERVER4, tcp(syn_opts(u32(retx + old_off)), sport=CPORT,
+                                         dport=SPORT, flags='S', seq=seq))
+    fx.stats = dict(XDP_POOL_SYN, syn_retrans=1, tsval_rewritten=1)
+    fx.expect_source(CLIENT4, max_fwd=AHEAD, syns=1, flows=0, raw_max=retx, last='now')
+    fx.expect_flow(CLIENT4, SERVER4, offset=old_off, syn_seq=seq,
+                   fwd_pub=u32(tsval + old_off), state=FS_SYN, last='now-2')
+
+    # New ISN on the 4-tuple of a flow still in SYN state: a new connection (NAT port
+    # reuse), a new offset from max_fwd.
+    for name, state, flow_seq, last in (
+            ('xdp_syn_new_isn_new_offset', FS_SYN, seq - 1000, 'now-2'),
+            ('xdp_syn_after_close_new_offset', FS_CLOSING, seq - 1000, 'now-2'),
+            ('xdp_syn_same_isn_expired_new_offset', FS_SYN, seq, 'now-100')):
+        t = u32(AHEAD + 1)
+        fx = fixture(name, 'xdp')
+        fresh_source(fx, CLIENT4)
+        fx.flow(CLIENT4, SERVER4, offset=old_off, syn_seq=flow_seq,
+                fwd_pub=u32(tsval + old_off), state=state, last=last)
+        fx.inp = frame(CLIENT4, SERVER4, tcp(syn_opts(tsval), sport=CPORT, dport=SPORT,
+                                             flags='S', seq=seq))
+        fx.out = frame(CLIENT4, SERVER4, tcp(syn_opts(t), sport=CPORT, dport=SPORT, flags='S',
+                                             seq=seq))
+        fx.stats = dict(XDP_SYN_NEW, flow_reuse=1)
+        fx.expect_source(CLIENT4, max_fwd=t, syns=1, flows=1, last='now')
+        fx.expect_flow(CLIENT4, SERVER4, offset=u32(t - tsval), syn_seq=seq, fwd_pub=t,
+                       state=FS_SYN, last='now')
+
+    # Retransmit of a flow whose source entry is gone (LRU): offset reused, source recreated.
+    fx = fixture('xdp_syn_retransmit_no_source', 'xdp')
+    fx.flow(CLIENT6, SERVER6, offset=old_off, syn_seq=seq, fwd_pub=u32(tsval + old_off),
+            state=FS_SYN, last='now-2')
+    fx.inp = frame(CLIENT6, SERVER6, tcp(syn_opts(tsval), sport=CPORT, dport=SPORT, flags='S',
+                                         seq=seq))
+    fx.out = frame(CLIENT6, SERVER6, tcp(syn_opts(u32(tsval + old_off)), sport=CPORT,
+                                         dport=SPORT, flags='S', seq=seq))
+    fx.stats = dict(XDP_POOL_SYN, syn_retrans=1, tsval_rewritten=1, source_new=1)
+    fx.n_sources = 1
+    fx.expect_source(CLIENT6, max_fwd=0, syns=1, flows=0, action=ACT_REWRITE, last='now')
+    fx.expect_flow(CLIENT6, SERVER6, offset=old_off, state=FS_SYN)
+
+
+# ---------------------------------------------------------------------------------------------
+# Malformed packets (pool SYNs of a fresh source, so that they would be rewritten if they
+# were understood): untouched, counted by reason, the source not even observed.
+
+def raw_tcp_frame(client, server, tcp_bytes, ip_kw=None):
+    """IPv4 frame around raw TCP bytes (checksum left as given)."""
+    return frame(client, server, Raw(tcp_bytes), ip_kw=dict({'proto': 6}, **(ip_kw or {})))
+
+
+def malformed(name, reason, inp, prog='xdp'):
+    fx = fixture(name, prog)
+    fresh_source(fx, CLIENT4)
+    fresh_source(fx, CLIENT6)
+    fx.inp = inp
+    fx.stats = {'packets' if prog == 'xdp' else 'packets_out': 1, reason: 1}
+    fx.expect_source(CLIENT4, max_fwd=AHEAD, syns=0, last='now-10')
+    fx.expect_source(CLIENT6, max_fwd=AHEAD, syns=0, last='now-10')
+    return fx
+
+
+def pool_syn(opts, client=CLIENT4, server=SERVER4, **kw):
+    return frame(client, server, tcp(opts, sport=CPORT, dport=SPORT, flags='S', seq=42), **kw)
+
+
+def gen_malformed():
+    ts = o_ts(1111, 0)
+    malformed('xdp_bad_opt_len0', 'opt_len', pool_syn(o_mss() + b'\x05\x00' + ts + NOP * 4))
+    malformed('xdp_bad_opt_len1', 'opt_len', pool_syn(o_mss() + b'\x04\x01' + ts + NOP * 4))
+    # The last option's length runs past the header (the TS option before it is fine).
+    malformed('xdp_bad_opt_overrun', 'opt_overrun',
+              pool_syn(o_mss() + ts + NOP * 3 + b'\x03\x08\x07'))
+    # A kind byte in the header's last byte: no room for its length byte.
+    malformed('xdp_bad_opt_overrun_last_byte', 'opt_overrun',
+              pool_syn(o_mss() + ts + NOP * 5 + b'\x02'))
+    malformed('xdp_bad_ts_len', 'ts_len',
+              pool_syn(o_mss() + b'\x08\x0c' + struct.pack('!III', 1, 2, 3) + NOP * 2))
+    malformed('xdp_bad_ts_len_short', 'ts_len',
+              pool_syn(o_mss() + b'\x08\x06' + struct.pack('!I', 1) + NOP * 2))
+    malformed('xdp_bad_ts_dup', 'ts_dup', pool_syn(NOP + NOP + ts + o_ts(2222, 0) + NOP * 2))
+    # Two TS options in a 32-byte header that starts like the fast path.
+    malformed('xdp_bad_ts_dup_est', 'ts_dup',
+              frame(CLIENT4, SERVER4, tcp(ts + o_ts(3, 4) + NOP * 4, sport=CPORT, dport=SPORT,
+                                          flags='A', seq=1, ack=1)))
+    # More options than any real stack sends: 30 NOPs before the TS option.
+    malformed('xdp_bad_opt_cap', 'opt_cap', pool_syn(NOP * 30 + ts))
+    malformed('xdp_bad_frag_v4_first', 'fragment',
+              pool_syn(syn_opts(1111), ip_kw={'flags': 'MF'}))
+    malformed('xdp_bad_frag_v4_later', 'fragment',
+              raw_tcp_frame(CLIENT4, SERVER4, b'\x00' * 40, ip_kw={'frag': 100}))
+    malformed('xdp_bad_frag_v6', 'fragment',
+              pool_syn(syn_opts(1111), client=CLIENT6, server=SERVER6,
+                       v6_ext=(IPv6ExtHdrFragment(m=1, id=7),)))
+    malformed('xdp_bad_frag_v6_after_hbh', 'fragment',
+              pool_syn(syn_opts(1111), client=CLIENT6, server=SERVER6,
+                       v6_ext=(IPv6ExtHdrHopByHop(), IPv6ExtHdrFragment(m=1, id=7))))
+    # Extension headers beyond what is walked.
+    malformed('xdp_bad_ip6_ext_chain', 'ip6_ext',
+              pool_syn(syn_opts(1111), client=CLIENT6, server=SERVER6,
+                       v6_ext=(IPv6ExtHdrHopByHop(), IPv6ExtHdrDestOpt(), IPv6ExtHdrDestOpt(),
+                               IPv6ExtHdrDestOpt(), IPv6ExtHdrDestOpt())))
+    # Truncated TCP header: 12 bytes of TCP in the IP packet.
+    syn = tcp(syn_opts(1111), sport=CPORT, dport=SPORT, flags='S', seq=42)
+    malformed('xdp_bad_tcp_truncated', 'bad_tcp', raw_tcp_frame(CLIENT4, SERVER4,
+                                                                bytes(syn)[:12]))
+    hdr = bytearray(bytes(tcp(sport=CPORT, dport=SPORT, flags='S', seq=42)))
+    hdr[12] = 4 << 4
+    malformed('xdp_bad_tcp_doff_small', 'bad_tcp', raw_tcp_frame(CLIENT4, SERVER4, bytes(hdr)))
+    hdr = bytearray(bytes(syn))
+    hdr[12] = 15 << 4  # 60 bytes claimed, 40 in the packet
+    malformed('xdp_bad_tcp_doff_large', 'bad_tcp', raw_tcp_frame(CLIENT4, SERVER4, bytes(hdr)))
+    good = pool_syn(syn_opts(1111))
+    # IPv4 total length beyond the frame.
+    b = bytearray(good)
+    b[16:18] = struct.pack('!H', len(good) - 14 + 8)
+    malformed('xdp_bad_ip_total_length', 'bad_ip', bytes(b))
+    b = bytearray(good)
+    b[14] = 0x44  # IHL 4
+    malformed('xdp_bad_ip_ihl', 'bad_ip', bytes(b))
+    b = bytearray(pool_syn(syn_opts(1111), client=CLIENT6, server=SERVER6))
+    b[18:20] = struct.pack('!H', len(b) - 14 - 40 + 4)  # payload length beyond the frame
+    malformed('xdp_bad_ip6_payload_length', 'bad_ip', bytes(b))
+    # A VLAN ethertype and no room for the tag.
+    malformed('xdp_bad_l2_vlan', 'bad_l2', bytes.fromhex('020000000002020000000001810000'))
+    # Truncated IPv4 header.
+    malformed('xdp_bad_ip_truncated', 'bad_ip', good[:14 + 12])
+
+
+# ---------------------------------------------------------------------------------------------
+# TC egress: server-to-client TSecrs translated back.
+
+def tc(name, opts_fn, tsval=0x00ABCDEF, tsecr=0x20000000, offset=OFFSET, flags='A',
+       state=FS_EST, next_state=None, client=CLIENT4, server=SERVER4, payload=b'HTTP/1.0 200',
+       vlans=(), flow=True, cport=CPORT, v6_ext=()):
+    fx = fixture(name, 'tc')
+    if flow:
+        fx.flow(client, server, cport=cport, offset=offset, syn_seq=100, state=state,
+                last='now-10')
+    # Translated only on the flow's own 4-tuple, and never a TSecr of 0 (nothing echoed).
+    translated = flow and tsecr != 0 and cport == CPORT
+    e = u32(tsecr - offset) if translated else tsecr
+
+    def mk(v):
+        return frame(server, client, tcp(opts_fn(tsval, v), payload, sport=SPORT, dport=CPORT,
+                                         flags=flags, seq=7000, ack=101), vlans=vlans,
+                     v6_ext=v6_ext, rev=True)
+
+    fx.inp = mk(tsecr)
+    fx.out = mk(e)
+    fx.stats = dict(TC_TCP, tsecr_translated=1) if translated else dict(TC_TCP)
+    if flow:
+        fx.expect_flow(client, server, cport=cport, offset=offset,
+                       state=(next_state or state) if translated else state,
+                       last='now' if translated else 'now-10')
+    return fx
+
+
+def gen_tc():
+    tc('tc_ack_tsecr_translated', est_opts)
+    tc('tc_synack_translated', syn_opts, flags='SA', state=FS_SYN, payload=b'')
+    tc('tc_synack_odd_offset', syn_opts_odd, flags='SA', state=FS_SYN, payload=b'')
+    tc('tc_ts_odd_offset', lambda v, e: NOP + o_ts(v, e) + NOP)
+    tc('tc_ts_odd_offset_carry', lambda v, e: NOP + o_ts(v, e) + NOP, tsecr=0xFFFF00FF,
+       offset=0x00FF0100, payload=b'\xff' * 9)
+    tc('tc_sack_blocks', lambda v, e: NOP + NOP + o_ts(v, e) + NOP + NOP + o_sack((5, 9)))
+    tc('tc_ts_first', lambda v, e: o_ts(v, e) + NOP + NOP)
+    tc('tc_v6', est_opts, client=CLIENT6, server=SERVER6)
+    tc('tc_v6_odd_offset', lambda v, e: NOP + o_ts(v, e) + NOP, client=CLIENT6, server=SERVER6)
+    tc('tc_vlan', est_opts, vlans=(100,))
+    tc('tc_qinq_odd_offset', lambda v, e: NOP + o_ts(v, e) + NOP, vlans=(10, 20))
+    tc('tc_v6_ext', est_opts, client=CLIENT6, server=SERVER6,
+       v6_ext=(IPv6ExtHdrHopByHop(), IPv6ExtHdrDestOpt()))
+    tc('tc_ts_at_header_end', lambda v, e: NOP + NOP + o_sack((1, 2), (3, 4), (5, 6)) + NOP +
+       NOP + o_ts(v, e))
+    tc('tc_many_options_odd', lambda v, e: NOP * 13 + o_ts(v, e) + NOP)
+    tc('tc_fin_closing', est_opts, flags='FA', next_state=FS_CLOSING, payload=b'')
+    tc('tc_rst_closing', est_opts, flags='RA', next_state=FS_CLOSING, payload=b'')
+    # A server ACK does not move a flow in SYN state to established (only the client's does).
+    tc('tc_ack_keeps_syn_state', est_opts, state=FS_SYN)
+    tc('tc_tsecr_wrap', est_opts, tsecr=0x100, offset=0x1000)
+    tc('tc_tsecr_zero_untouched', est_opts, tsecr=0)
+    tc('tc_synack_tsecr_zero_untouched', syn_opts, tsecr=0, flags='SA', state=FS_SYN,
+       payload=b'')
+    tc('tc_no_flow_untouched', est_opts, flow=False)
+    tc('tc_other_port_untouched', est_opts, cport=CPORT + 1)
+    fx = tc('tc_wrong_direction_untouched', est_opts, flow=False)
+    # A client-to-server segment of a known flow: TC egress keys it the other way round.
+    fx.flow(CLIENT4, SERVER4, offset=OFFSET, state=FS_EST, last='now-10')
+    fx.inp = fx.out = frame(CLIENT4, SERVER4, tcp(est_opts(1, 2), sport=CPORT, dport=SPORT,
+                                                  flags='A', seq=1, ack=1))
+    fx.expect_flow(CLIENT4, SERVER4, offset=OFFSET, last='now-10')
+
+    # Fail open on what is not understood.
+    fx = fixture('tc_udp_untouched', 'tc')
+    fx.inp = frame(SERVER4, CLIENT4, UDP(sport=53, dport=5353) / Raw(b'r' * 30), rev=True)
+    fx.stats = dict(TC_TCP, not_tcp=1)
+    fx = fixture('tc_arp_untouched', 'tc')
+    fx.inp = bytes(Ether(src=MAC_S, dst=MAC_C) / ARP(op=2, hwsrc=MAC_S, psrc=SERVER4,
+                                                     hwdst=MAC_C, pdst=CLIENT4))
+    fx.stats = dict(TC_TCP, not_ip=1)
+
+    def synack(opts, **kw):
+        return frame(SERVER4, CLIENT4, tcp(opts, sport=SPORT, dport=CPORT, flags='SA', seq=9,
+                                           ack=43), rev=True, **kw)
+
+    def bad(name, reason, inp):
+        fx = fixture(name, 'tc')
+        fx.flow(CLIENT4, SERVER4, offset=OFFSET, state=FS_SYN, last='now-10')
+        fx.inp = inp
+        fx.stats = dict(TC_TCP, **{reason: 1})
+        fx.expect_flow(CLIENT4, SERVER4, offset=OFFSET, state=FS_SYN, last='now-10')
+
+    ts = o_ts(5, 0x20000000)
+    bad('tc_bad_opt_len0', 'opt_len', synack(o_mss() + b'\x05\x00' + ts + NOP * 4))
+    bad('tc_bad_opt_overrun', 'opt_overrun', synack(o_mss() + ts + NOP * 3 + b'\x03\x08\x07'))
+    bad('tc_bad_ts_len', 'ts_len',
+        synack(o_mss() + b'\x08\x0c' + struct.pack('!III', 1, 2, 3) + NOP * 2))
+    bad('tc_bad_ts_dup', 'ts_dup', synack(NOP + NOP + ts + ts + NOP * 2))
+    bad('tc_bad_frag_v4', 'fragment', synack(NOP + NOP + ts, ip_kw={'flags': 'MF'}))
+    fx = fixture('tc_bad_frag_v6', 'tc')
+    fx.flow(CLIENT6, SERVER6, offset=OFFSET, state=FS_SYN, last='now-10')
+    fx.inp = frame(SERVER6, CLIENT6, tcp(NOP + NOP + ts, sport=SPORT, dport=CPORT, flags='SA',
+                                         seq=9, ack=43),
+                   v6_ext=(IPv6ExtHdrFragment(m=1, id=9),), rev=True)
+    fx.stats = dict(TC_TCP, fragment=1)
+    hdr = bytearray(bytes(tcp(NOP + NOP + ts, sport=SPORT, dport=CPORT, flags='SA', seq=9,
+                              ack=43)))
+    bad('tc_bad_tcp_truncated', 'bad_tcp',
+        frame(SERVER4, CLIENT4, Raw(bytes(hdr[:16])), ip_kw={'proto': 6}, rev=True))
+
+
+def main():
+    gen_not_tcp()
+    gen_outside_pool()
+    gen_pool_syn()
+    gen_strip()
+    gen_established()
+    gen_syn_again()
+    gen_flow_endings()
+    gen_malformed()
+    gen_tc()
+    names = [fx.name for fx in FIXTURES]
+    assert len(names) == len(set(names)), 'duplicate fixture names'
+    lines = ['# generated by tests/bpf/gen_fixtures.py: do not edit', f'vclock {VCLOCK}']
+    for fx in FIXTURES:
+        fx.emit(lines.append)
+    with open(sys.argv[1], 'w', encoding='ascii') as f:
+        f.write('\n'.join(lines) + '\n')
+
+
+if __name__ == '__main__':
+    main()
