@@ -694,6 +694,15 @@ static int load_sources(struct ctx *c, struct pg_target *t, struct pg_src_rec **
 	return 0;
 }
 
+/*
+ * How far the source's TSvals run ahead of the virtual clock: the margin for sources seen
+ * first, more for client clocks faster than 1 kHz. max_fwd is unwrapped (types.h).
+ */
+static int64_t source_lead_ms(const struct pg_src_rec *r)
+{
+	return r->s.max_fwd ? (int64_t)(r->s.max_fwd - pg_realtime_ns() / 1000000) : 0;
+}
+
 static struct json_object *source_json(const struct pg_src_rec *r)
 {
 	struct json_object *o = json_object_new_object();
@@ -705,7 +714,8 @@ static struct json_object *source_json(const struct pg_src_rec *r)
 	json_object_object_add(o, "syns", json_object_new_int64(r->s.syns));
 	json_object_object_add(o, "backwards", json_object_new_int64(r->s.backwards));
 	json_object_object_add(o, "flows", json_object_new_int64(r->s.flows));
-	json_object_object_add(o, "max_fwd", json_object_new_int64(r->s.max_fwd));
+	json_object_object_add(o, "max_fwd", json_object_new_int64((uint32_t)r->s.max_fwd));
+	json_object_object_add(o, "lead_ms", json_object_new_int64(source_lead_ms(r)));
 	json_object_object_add(o, "raw_max", json_object_new_int64(r->s.raw_max));
 	json_object_object_add(o, "age_ms", json_object_new_int64((int64_t)r->age_ms));
 	return o;
@@ -732,13 +742,14 @@ static int cmd_sources(struct ctx *c)
 			json_object_array_add(arr, source_json(&v[i]));
 		json_print(arr);
 	} else {
-		printf("%-40s %-8s %8s %9s %6s %10s %10s %9s\n", "SOURCE", "ACTION", "SYNS",
-		       "BACKWARDS", "FLOWS", "MAX_FWD", "RAW_MAX", "AGE_MS");
+		printf("%-40s %-8s %8s %9s %6s %10s %9s %10s %9s\n", "SOURCE", "ACTION", "SYNS",
+		       "BACKWARDS", "FLOWS", "MAX_FWD", "LEAD_MS", "RAW_MAX", "AGE_MS");
 		for (i = 0; i < n; i++) {
 			addr_str(&v[i].addr, a, sizeof(a));
-			printf("%-40s %-8s %8u %9u %6u %10u %10u %9llu\n", a,
+			printf("%-40s %-8s %8u %9u %6u %10u %9lld %10u %9llu\n", a,
 			       pg_action_name(v[i].s.action), v[i].s.syns, v[i].s.backwards,
-			       v[i].s.flows, v[i].s.max_fwd, v[i].s.raw_max,
+			       v[i].s.flows, (uint32_t)v[i].s.max_fwd,
+			       (long long)source_lead_ms(&v[i]), v[i].s.raw_max,
 			       (unsigned long long)v[i].age_ms);
 		}
 	}

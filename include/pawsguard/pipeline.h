@@ -75,8 +75,8 @@ PG_INLINE void pg_flow_retire(struct pg_env *env, const struct pg_flow_key *k)
 }
 
 /* A FIN or RST without timestamps (Linux sends its resets bare) still ends the flow. */
-PG_INLINE void pg_flow_end_bare(struct pg_env *env, const struct pg_pkt *pkt, bool in,
-				uint64_t now, const struct pg_config *cfg)
+PG_INLINE void pg_flow_end_bare(struct pg_env *env, const struct pg_pkt *pkt, bool in, uint64_t now,
+				const struct pg_config *cfg)
 {
 	struct pg_flow_key key;
 	struct pg_flow *f;
@@ -96,6 +96,7 @@ PG_INLINE int pg_ingress_syn(struct pg_env *env, struct pg_stats *st, const stru
 	struct pg_flow_key key;
 	struct pg_flow *f, nf;
 	struct pg_source *s;
+	uint64_t vnow, t64;
 	uint32_t act, t;
 	bool fresh = false, back = false;
 
@@ -129,16 +130,39 @@ PG_INLINE int pg_ingress_syn(struct pg_env *env, struct pg_stats *st, const stru
 		return PG_V_MODIFIED;
 	}
 
+	vnow = pg_vclock(now);
 	f = pg_env_flow(env, &key);
 	if (f && pg_flow_syn_retrans(f, pkt->seq, now, cfg)) {
 		st->c[PG_STAT_SYN_RETRANS]++;
 		t = pg_flow_tsval(f, pkt->tsval);
+		t64 = pg_flow_unwrap(f, t);
+		if (s && (t64 < vnow + cfg->clock_lag_ms ||
+			  (fresh && t64 <= *(volatile uint64_t *)&s->max_fwd))) {
+			/*
+			 * The retransmit would go out below what a new SYN gets: other segments of
+			 * the source may have gone out above it (published in max_fwd, or up to
+			 * the clock, which bounds what is not), and the server may have dropped
+			 * the first SYN and remembered theirs. A new claim, a new offset; the
+			 * handshake is not done, so nothing has seen the old one but a SYN-ACK's
+			 * TSecr, which pg_flow_tsecr() keeps above the first SYN's TSval.
+			 */
+			t64 = pg_source_claim_syn(s, true, vnow, cfg);
+			t = (uint32_t)t64;
+			f->offset = t - pkt->tsval;
+			f->fwd_pub = t64;
+		} else if (pg_tsval_must_publish(f, t64, vnow)) {
+			f->fwd_pub = t64;
+			if (s)
+				pg_source_raise(s, t64);
+		}
+		f->last_ns = now;
 	} else {
 		if (s)
-			t = pg_source_claim_syn(s, fresh, pg_vclock(now), cfg);
+			t64 = pg_source_claim_syn(s, fresh, vnow, cfg);
 		else
-			t = pg_syn_tsval(0, false, pg_vclock(now), cfg);
-		pg_flow_init(&nf, pkt->tsval, t, pkt->seq, now);
+			t64 = pg_syn_tsval(0, false, vnow, cfg);
+		t = (uint32_t)t64;
+		pg_flow_init(&nf, pkt->tsval, t64, pkt->seq, now);
 		if (f) {
 			*f = nf;
 			st->c[PG_STAT_FLOW_REUSE]++;
@@ -174,6 +198,7 @@ PG_INLINE int pg_ingress(struct pg_env *env, uint8_t *data, uint8_t *end, uint64
 	struct pg_source *s;
 	struct pg_flow *f;
 	struct pg_pkt pkt;
+	uint64_t t64;
 	uint32_t t;
 	int rc;
 
@@ -208,11 +233,12 @@ PG_INLINE int pg_ingress(struct pg_env *env, uint8_t *data, uint8_t *end, uint64
 		return PG_V_PASS;
 	t = pg_flow_tsval(f, pkt.tsval);
 	pg_flow_touch(f, pkt.flags, true, now);
-	if (pg_tsval_must_publish(f, t, pg_vclock(now))) {
-		f->fwd_pub = t;
+	t64 = pg_flow_unwrap(f, t);
+	if (pg_tsval_must_publish(f, t64, pg_vclock(now))) {
+		f->fwd_pub = t64;
 		s = pg_env_source(env, &key.client, false);
 		if (s) {
-			pg_source_raise(s, t);
+			pg_source_raise(s, t64);
 			s->last_ns = now;
 		}
 	}

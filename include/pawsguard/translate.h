@@ -17,9 +17,13 @@
 #define PG_PAWS_WINDOW 1 /* TCP_PAWS_WINDOW of the legacy per-peer check */
 #define PG_CAS_TRIES   8
 
-PG_INLINE uint32_t pg_vclock(uint64_t now_ns)
+/*
+ * The virtual clock in milliseconds: 64-bit (it never wraps), its low 32 bits are what a
+ * SYN's TSval is made of.
+ */
+PG_INLINE uint64_t pg_vclock(uint64_t now_ns)
 {
-	return (uint32_t)(now_ns / 1000000);
+	return now_ns / 1000000;
 }
 
 /* Signed age, so that a realtime clock stepping back makes state look new, not expired. */
@@ -58,20 +62,22 @@ PG_INLINE bool pg_source_observe_syn(struct pg_source *s, uint32_t tsval, uint64
 }
 
 /*
- * TSval' for the SYN of a new flow: the virtual clock (plus the dataplane clock's lag, so
- * it is never behind the real one), and strictly above every TSval forwarded for the
- * source (max_fwd) while its state is fresh; never 0. A source without fresh state gets a
- * margin on top, to stay above what another instance or a previous run may have forwarded
- * from a client clock running a little fast.
+ * Unwrapped TSval' for the SYN of a new flow: the virtual clock (plus the dataplane
+ * clock's lag, so it is never behind the real one), and strictly above every TSval
+ * forwarded for the source (max_fwd) while its state is fresh. A source without fresh
+ * state gets a margin on top, to stay above what another instance or a previous run may
+ * have forwarded from a client clock running a little fast. Its low 32 bits are never 0.
  */
-PG_INLINE uint32_t pg_syn_tsval(uint32_t max_fwd, bool fresh, uint32_t vnow,
+PG_INLINE uint64_t pg_syn_tsval(uint64_t max_fwd, bool fresh, uint64_t vnow,
 				const struct pg_config *c)
 {
-	uint32_t t = vnow + c->clock_lag_ms + (fresh ? 0 : c->unknown_margin_ms);
+	uint64_t t = vnow + c->clock_lag_ms + (fresh ? 0 : c->unknown_margin_ms);
 
-	if (fresh && !pg_ts_after(t, max_fwd))
+	if (fresh && t <= max_fwd)
 		t = max_fwd + 1;
-	return t ? t : 1;
+	if (!(uint32_t)t)
+		t++;
+	return t;
 }
 
 /*
@@ -81,14 +87,14 @@ PG_INLINE uint32_t pg_syn_tsval(uint32_t max_fwd, bool fresh, uint32_t vnow,
  * is bounded for the verifier; after PG_CAS_TRIES lost races the value is still above
  * every TSval this CPU saw, which only ties with the racing SYNs, and ties pass both rules.
  */
-PG_INLINE uint32_t pg_source_claim_syn(struct pg_source *s, bool fresh, uint32_t vnow,
+PG_INLINE uint64_t pg_source_claim_syn(struct pg_source *s, bool fresh, uint64_t vnow,
 				       const struct pg_config *c)
 {
-	uint32_t cur, t = 0;
+	uint64_t cur, t = 0;
 	int i;
 
 	for (i = 0; i < PG_CAS_TRIES; i++) {
-		cur = *(volatile uint32_t *)&s->max_fwd;
+		cur = *(volatile uint64_t *)&s->max_fwd;
 		t = pg_syn_tsval(cur, fresh, vnow, c);
 		if (__sync_val_compare_and_swap(&s->max_fwd, cur, t) == cur)
 			break;
@@ -97,15 +103,15 @@ PG_INLINE uint32_t pg_source_claim_syn(struct pg_source *s, bool fresh, uint32_t
 	return t;
 }
 
-/* max_fwd = max(max_fwd, v) in serial order; the compare-and-swap as above. */
-PG_INLINE void pg_source_raise(struct pg_source *s, uint32_t v)
+/* max_fwd = max(max_fwd, v); the compare-and-swap as above. */
+PG_INLINE void pg_source_raise(struct pg_source *s, uint64_t v)
 {
-	uint32_t cur;
+	uint64_t cur;
 	int i;
 
 	for (i = 0; i < PG_CAS_TRIES; i++) {
-		cur = *(volatile uint32_t *)&s->max_fwd;
-		if (!pg_ts_after(v, cur))
+		cur = *(volatile uint64_t *)&s->max_fwd;
+		if (v <= cur)
 			return;
 		if (__sync_val_compare_and_swap(&s->max_fwd, cur, v) == cur)
 			return;
@@ -113,8 +119,8 @@ PG_INLINE void pg_source_raise(struct pg_source *s, uint32_t v)
 }
 
 /*
- * A segment's TSval' on a known flow. The offset never changes within a flow (per
- * connection PAWS). 0 means "no timestamp yet" to a receiver: never produce it.
+ * A segment's TSval' on a known flow. The offset is fixed once the handshake is done
+ * (per-connection PAWS). 0 means "no timestamp yet" to a receiver: never produce it.
  */
 PG_INLINE uint32_t pg_flow_tsval(const struct pg_flow *f, uint32_t tsval)
 {
@@ -123,10 +129,31 @@ PG_INLINE uint32_t pg_flow_tsval(const struct pg_flow *f, uint32_t tsval)
 	return t ? t : 1;
 }
 
-/* A server-to-client TSecr translated back; 0 (nothing echoed yet) stays 0. */
+/*
+ * The unwrapped position of a TSval' of the flow: consecutive TSvals of one connection
+ * are less than 2^31 apart (the client's own PAWS needs that), so it is exact relative to
+ * the last position the flow published.
+ */
+PG_INLINE uint64_t pg_flow_unwrap(const struct pg_flow *f, uint32_t t)
+{
+	return f->fwd_pub + (uint64_t)(int64_t)(int32_t)(t - (uint32_t)f->fwd_pub);
+}
+
+/*
+ * A server-to-client TSecr translated back; 0 (nothing echoed yet) stays 0. Before the
+ * handshake completes, a SYN-ACK may echo an earlier SYN of the flow that had another
+ * offset (see pg_flow_syn_retrans): a Linux client drops a SYN-ACK whose TSecr is below
+ * its first SYN's TSval (PAWSActive), so that is the floor.
+ */
 PG_INLINE uint32_t pg_flow_tsecr(const struct pg_flow *f, uint32_t tsecr)
 {
-	return tsecr ? tsecr - f->offset : 0;
+	uint32_t e = tsecr - f->offset;
+
+	if (!tsecr)
+		return 0;
+	if (f->state == PG_FS_SYN && pg_ts_before(e, f->syn_raw))
+		return f->syn_raw;
+	return e;
 }
 
 /*
@@ -136,18 +163,20 @@ PG_INLINE uint32_t pg_flow_tsecr(const struct pg_flow *f, uint32_t tsecr)
  * must be strictly newer to reopen a TIME-WAIT 4-tuple. A value the flow already
  * published needs nothing: that keeps bursts sharing one TSval off the source's cache line.
  */
-PG_INLINE bool pg_tsval_must_publish(const struct pg_flow *f, uint32_t t, uint32_t vnow)
+PG_INLINE bool pg_tsval_must_publish(const struct pg_flow *f, uint64_t t, uint64_t vnow)
 {
-	return !pg_ts_before(t, vnow) && pg_ts_after(t, f->fwd_pub);
+	return t >= vnow && t > f->fwd_pub;
 }
 
-PG_INLINE void pg_flow_init(struct pg_flow *f, uint32_t tsval, uint32_t tsval_fwd, uint32_t seq,
+/* A new flow from its SYN: tsval as sent, tsval_fwd (unwrapped) as forwarded. */
+PG_INLINE void pg_flow_init(struct pg_flow *f, uint32_t tsval, uint64_t tsval_fwd, uint32_t seq,
 			    uint64_t now)
 {
 	f->last_ns = now;
-	f->offset = tsval_fwd - tsval;
-	f->syn_seq = seq;
 	f->fwd_pub = tsval_fwd;
+	f->offset = (uint32_t)tsval_fwd - tsval;
+	f->syn_seq = seq;
+	f->syn_raw = tsval;
 	f->state = PG_FS_SYN;
 	f->pad[0] = f->pad[1] = f->pad[2] = 0;
 }
@@ -175,7 +204,9 @@ PG_INLINE bool pg_flow_live(const struct pg_flow *f, uint64_t now, const struct 
 /*
  * A SYN on an existing flow entry is a retransmit when it repeats the ISN of the flow's
  * SYN; otherwise it is a new connection reusing the 4-tuple (exactly what a NAT does)
- * and it needs a new offset, chosen against the source's state.
+ * and it needs a new offset, chosen against the source's state. A retransmit keeps its
+ * offset unless other SYNs of the source overtook it meanwhile (the server may have
+ * dropped the first SYN, and a slow client clock falls behind): see pipeline.h.
  */
 PG_INLINE bool pg_flow_syn_retrans(const struct pg_flow *f, uint32_t seq, uint64_t now,
 				   const struct pg_config *c)

@@ -47,14 +47,20 @@ struct pg_pool_val {
  * (compare-and-swap), the rest are statistics where a lost update is harmless.
  */
 struct pg_source {
-	uint64_t last_ns;   /* last SYN from this source, or last raise of max_fwd */
-	uint64_t raw_ns;    /* when raw_max was set */
-	uint32_t max_fwd;   /* largest TSval forwarded for this source (after rewrite) */
+	uint64_t last_ns; /* last SYN from this source, or last raise of max_fwd */
+	uint64_t raw_ns;  /* when raw_max was set */
+	/*
+	 * Largest TSval forwarded for this source, unwrapped: a 64-bit position on the line of
+	 * the virtual clock's milliseconds, whose low 32 bits are on the wire. Our decisions
+	 * compare these without serial ambiguity, however far fast client clocks run ahead.
+	 */
+	uint64_t max_fwd;
 	uint32_t raw_max;   /* largest untranslated SYN TSval seen within the PAWS window */
 	uint32_t syns;	    /* SYNs carrying a timestamp */
 	uint32_t backwards; /* SYNs whose TSval went backwards within 60 s: rescued, or NAT hint */
 	uint32_t action;    /* pool action when last seen (enum pg_action) */
 	uint32_t flows;	    /* flows created (rewrite) */
+	uint32_t pad;
 };
 
 /* TCP state of a translated flow, as far as pawsguard needs it. */
@@ -110,9 +116,10 @@ static inline void pg_flow_key_from4(const struct pg_flow_key4 *k4, struct pg_fl
 
 struct pg_flow {
 	uint64_t last_ns;
-	uint32_t offset;  /* TSval' = TSval + offset, TSecr = TSecr' - offset; fixed per flow */
+	uint64_t fwd_pub; /* largest TSval' of the flow published in max_fwd, unwrapped */
+	uint32_t offset;  /* TSval' = TSval + offset, TSecr = TSecr' - offset */
 	uint32_t syn_seq; /* ISN of the client's SYN: tells a retransmit from a new connection */
-	uint32_t fwd_pub; /* largest TSval' of this flow published in the source's max_fwd */
+	uint32_t syn_raw; /* the client's TSval in its first SYN: the SYN-ACK's TSecr floor */
 	uint8_t state;	  /* enum pg_flow_state */
 	uint8_t pad[3];
 };
@@ -194,13 +201,14 @@ _Static_assert(sizeof(struct pg_addr) == 16, "pg_addr");
 _Static_assert(sizeof(struct pg_lpm4_key) == 8, "pg_lpm4_key");
 _Static_assert(sizeof(struct pg_lpm6_key) == 20, "pg_lpm6_key");
 _Static_assert(sizeof(struct pg_pool_val) == 8, "pg_pool_val");
-_Static_assert(sizeof(struct pg_source) == 40, "pg_source");
+_Static_assert(sizeof(struct pg_source) == 48, "pg_source");
 _Static_assert(offsetof(struct pg_source, max_fwd) == 16, "pg_source.max_fwd");
 _Static_assert(sizeof(struct pg_flow_key) == 36, "pg_flow_key");
 _Static_assert(offsetof(struct pg_flow_key, cport) == 32, "pg_flow_key.cport");
 _Static_assert(sizeof(struct pg_flow_key4) == 12, "pg_flow_key4");
-_Static_assert(sizeof(struct pg_flow) == 24, "pg_flow");
-_Static_assert(offsetof(struct pg_flow, offset) == 8, "pg_flow.offset");
+_Static_assert(sizeof(struct pg_flow) == 32, "pg_flow");
+_Static_assert(offsetof(struct pg_flow, fwd_pub) == 8, "pg_flow.fwd_pub");
+_Static_assert(offsetof(struct pg_flow, offset) == 16, "pg_flow.offset");
 _Static_assert(sizeof(struct pg_config) == 48, "pg_config");
 _Static_assert(sizeof(struct pg_stats) == 8 * PG_STAT_MAX, "pg_stats");
 

@@ -42,12 +42,12 @@
 /* "now" in an expectation: the program's clock and ours differ by far less than this. */
 #define FX_NOW_SLACK_NS PG_SEC_NS
 /* Fixtures carry max_fwd values 2^30 ms ahead of their generation: usable for 2^29 ms. */
-#define FX_VCLOCK_MAX_AGE (1U << 29)
+#define FX_VCLOCK_MAX_AGE (1LL << 29)
 
 enum fx_val_kind {
 	FX_NUM, /* a number */
 	FX_NOW, /* the reset time plus num ns; in an expectation "now" alone is approximate */
-	FX_TSV, /* the TSval' read from a wild fixture's output, plus num */
+	FX_TSV, /* a wild fixture's TSval', unwrapped on the run's vclock, plus num */
 };
 
 struct fx_val {
@@ -80,6 +80,7 @@ static const struct fx_field fx_flow_fields[] = {
 	{"offset", offsetof(struct pg_flow, offset), FX_SIZE(struct pg_flow, offset)},
 	{"syn_seq", offsetof(struct pg_flow, syn_seq), FX_SIZE(struct pg_flow, syn_seq)},
 	{"fwd_pub", offsetof(struct pg_flow, fwd_pub), FX_SIZE(struct pg_flow, fwd_pub)},
+	{"syn_raw", offsetof(struct pg_flow, syn_raw), FX_SIZE(struct pg_flow, syn_raw)},
 	{"state", offsetof(struct pg_flow, state), FX_SIZE(struct pg_flow, state)},
 };
 
@@ -132,10 +133,14 @@ struct fx_ctx {
 	struct bpf_map *flows4, *flows6;
 	struct bpf_map *clock; /* the programs' cached clock, when the object has one */
 	int ncpus;
-	uint32_t vclock_gen;
-	/* Per fixture: the reset time, the vclock window of the run, a wild TSval'. */
+	uint64_t vclock_gen;
+	/*
+	 * Per fixture: the reset time, the vclock window of the run (64-bit, as pg_vclock()),
+	 * a wild fixture's TSval' unwrapped: the position in that window whose low 32 bits
+	 * are on the wire.
+	 */
 	uint64_t base_ns;
-	uint32_t v0, v1, tsv;
+	uint64_t v0, v1, tsv;
 	char err[FX_ERR_MAX];
 	size_t errlen;
 };
@@ -171,10 +176,10 @@ static uint64_t fx_clock_ns(clockid_t id)
 	return (uint64_t)ts.tv_sec * PG_SEC_NS + (uint64_t)ts.tv_nsec;
 }
 
-/* The virtual clock of translate.h, from our side. */
-static uint32_t fx_vclock(void)
+/* The virtual clock of translate.h (unwrapped milliseconds), from our side. */
+static uint64_t fx_vclock(void)
 {
-	return (uint32_t)(fx_clock_ns(CLOCK_REALTIME) / 1000000);
+	return fx_clock_ns(CLOCK_REALTIME) / 1000000;
 }
 
 /* --- parsing -------------------------------------------------------------------------- */
@@ -358,7 +363,7 @@ static int fx_read(FILE *f, int *lineno, struct fx *fx, struct fx_ctx *c)
 		else
 			rest = line + strlen(line);
 		if (!strcmp(line, "vclock")) {
-			c->vclock_gen = (uint32_t)strtoul(rest, NULL, 0);
+			c->vclock_gen = strtoull(rest, NULL, 0);
 			continue;
 		}
 		if (!strcmp(line, "fixture")) {
@@ -509,7 +514,7 @@ static uint64_t fx_resolve(const struct fx_ctx *c, const struct fx_val *v)
 	if (v->kind == FX_NOW)
 		return c->base_ns + (uint64_t)v->num;
 	if (v->kind == FX_TSV)
-		return (uint32_t)(c->tsv + (uint32_t)v->num);
+		return c->tsv + (uint64_t)v->num;
 	return (uint64_t)v->num;
 }
 
@@ -706,12 +711,15 @@ static bool fx_tcp4_csum_ok(const uint8_t *pkt, uint32_t len, uint32_t l3)
 /*
  * A wild fixture's TSval' comes from the clock: vclock + margin at the time of the run.
  * Check it against the window of the run (one ms of slack each side: our clock reading and
- * the program's are not the same instant), then compare everything else.
+ * the program's are not the same instant), then compare everything else. The wire carries
+ * the low 32 bits; the unwrapped value (what max_fwd and fwd_pub hold) is the position in
+ * the window with those low bits.
  */
 static void fx_check_wild(struct fx_ctx *c, const struct fx *fx, const uint8_t *out, uint32_t len,
 			  bool *diff)
 {
-	uint32_t csum_off, t, lo, hi, i;
+	uint32_t csum_off, t, i;
+	uint64_t lo, hi, t64;
 
 	if (fx->wild_tsval + 4 > len || fx->wild_l3 + 20 > len) {
 		*diff = true;
@@ -727,11 +735,12 @@ static void fx_check_wild(struct fx_ctx *c, const struct fx *fx, const uint8_t *
 			*diff = true;
 	}
 	t = pg_get_be32(out + fx->wild_tsval);
-	c->tsv = t;
 	lo = c->v0 + fx->wild_margin - 1;
 	hi = c->v1 + fx->wild_margin + 1;
-	if ((int32_t)(t - lo) < 0 || (int32_t)(hi - t) < 0)
-		fx_fail(c, "TSval' %" PRIu32 " not in vclock + margin [%" PRIu32 ", %" PRIu32 "]",
+	t64 = lo + (uint32_t)(t - (uint32_t)lo);
+	c->tsv = t64;
+	if (t64 > hi)
+		fx_fail(c, "TSval' %" PRIu32 ": no vclock + margin in [%" PRIu64 ", %" PRIu64 "]",
 			t, lo, hi);
 	if (!t)
 		fx_fail(c, "TSval' 0");
@@ -900,7 +909,8 @@ int main(int argc, char **argv)
 {
 	static struct fx fx; /* large: off the stack */
 	struct fx_ctx *c;
-	int passed = 0, failed = 0, xfailed = 0, lineno = 0, rc, age;
+	int passed = 0, failed = 0, xfailed = 0, lineno = 0, rc;
+	int64_t age;
 	bool ok;
 	FILE *f;
 
@@ -963,10 +973,10 @@ int main(int argc, char **argv)
 		if (!fx_selected(argc, argv, fx.name))
 			continue;
 		/* Fixtures whose max_fwd is no longer ahead of the clock cannot pass. */
-		age = (int32_t)(fx_vclock() - c->vclock_gen);
-		if (age < -3600 * 1000 || age > (int)FX_VCLOCK_MAX_AGE) {
+		age = (int64_t)(fx_vclock() - c->vclock_gen);
+		if (age < -3600 * 1000 || age > FX_VCLOCK_MAX_AGE) {
 			fprintf(stderr,
-				"FAIL: fixtures generated at vclock %" PRIu32 ", now %" PRIu32
+				"FAIL: fixtures generated at vclock %" PRIu64 ", now %" PRIu64
 				": too old, rebuild them (meson test does)\n",
 				c->vclock_gen, fx_vclock());
 			rc = -1;

@@ -9,7 +9,7 @@ the expected map state afterwards.
 
 Output: a line-based text file (format below) read by the C runner.
 
-    vclock <u32>                     virtual clock (ms mod 2^32) when generated
+    vclock <u64>                     virtual clock (unwrapped ms) when generated
     fixture <name>
     prog xdp|tc
     pool <prefix>/<len> rewrite|strip|none
@@ -30,15 +30,22 @@ Output: a line-based text file (format below) read by the C runner.
 Values: numbers; times "now" or "now-<seconds>" (setup: exactly the runner's clock at
 reset, or that many seconds before; expected: "now" within a second of the run,
 "now-<s>" exactly as set up, i.e. not touched); "tsv" and "tsv-<n>" the TSval' read from
-the output of a "wild" fixture.
+the output of a "wild" fixture, unwrapped (below).
 
-A SYN from a pool source with fresh state gets TSval' = max_fwd + 1 when max_fwd is ahead
-of the virtual clock. The virtual clock is the real-time clock in ms, so "ahead" can only
-be decided against the time of generation: sources get max_fwd = vclock + 2^30 (12 days
-ahead) and the runner refuses fixtures older than 2^29 ms. meson regenerates them before
-every test run. Where the TSval' can only come from the clock (a source without fresh
-state: vclock + margin), the fixture is "wild": the runner checks the TSval' is within the
-clock window, the rest of the bytes exactly, and the TCP checksum in full.
+Positions: pg_source.max_fwd and pg_flow.fwd_pub are unwrapped 64-bit TSval' positions on
+the line of the virtual clock (the real-time clock in unwrapped milliseconds); the wire
+carries their low 32 bits. A SYN from a pool source with fresh state gets the position
+max_fwd + 1 when max_fwd is ahead of the virtual clock, so "ahead" can only be decided
+against the time of generation: sources get max_fwd = vclock + 2^30 (12 days ahead) and
+the runner refuses fixtures older than 2^29 ms. meson regenerates them before every test
+run. Where the TSval' can only come from the clock (a source without fresh state: vclock +
+margin), the fixture is "wild": the runner checks the TSval' is the low 32 bits of a
+position within the clock window (that position is "tsv"), the rest of the bytes exactly,
+and the TCP checksum in full.
+
+A flow's TSval' unwraps against its fwd_pub: fwd_pub + (int32)(TSval' - (u32)fwd_pub).
+Flows are set up with an fwd_pub consistent with their TSvals (their SYN's position), so
+that whether a segment is ahead of the clock never depends on the time of the run.
 """
 
 import struct
@@ -52,9 +59,15 @@ from scapy.layers.l2 import ARP, Dot1AD, Dot1Q, Ether
 from scapy.packet import Raw
 
 MASK = 0xFFFFFFFF
-VCLOCK = (time.time_ns() // 1000000) & MASK
-AHEAD = (VCLOCK + (1 << 30)) & MASK   # a source's max_fwd, far ahead of the clock
-BEHIND = (VCLOCK - (1 << 30)) & MASK  # a TSval' far behind the clock
+VCLOCK = time.time_ns() // 1000000   # unwrapped, as pg_vclock()
+AHEAD = VCLOCK + (1 << 30)           # a source's max_fwd, far ahead of the clock
+BEHIND = VCLOCK - (1 << 30)          # a TSval' position far behind the clock
+# Positions more than 2^31 ms ahead of the clock: a microsecond client clock gets there
+# in 36 minutes. 32-bit serial arithmetic would call them behind.
+FAR_AHEAD = VCLOCK + (1 << 31) + 10**6
+FAR_BEHIND = VCLOCK - (1 << 31) - 10**6
+# The first position at or above AHEAD whose low 32 bits are 0: the wire value wraps there.
+WRAP_AHEAD = (AHEAD | MASK) + 1
 # A SYN of a source without fresh state gets vclock + unknown_margin_ms + clock_lag_ms
 # (PG_CONFIG_DEFAULT: 1000 and 10; the lag covers a dataplane clock read once per jiffy).
 CLOCK_LAG_MS = 10
@@ -88,6 +101,21 @@ ACT_NONE, ACT_REWRITE, ACT_STRIP = 0, 1, 2
 
 def u32(v):
     return v & MASK
+
+
+def s32(v):
+    v &= MASK
+    return v - (1 << 32) if v >> 31 else v
+
+
+def pos_near(t32, near):
+    """The position whose low 32 bits are t32, within 2^31 of near (pg_flow_unwrap)."""
+    return near + s32(t32 - near)
+
+
+def pos_behind(t32):
+    """A position of the wire value t32 at least 2^30 ms behind the clock."""
+    return pos_near(t32, VCLOCK - 3 * (1 << 30))
 
 
 # TCP options, as raw bytes so that every layout (and every malformation) is explicit.
@@ -313,20 +341,22 @@ def gen_outside_pool():
 
 def syn_rewrite(name, client, server, opts_fn=syn_opts, tsval=12345678, tsecr=0, seq=0x01020304,
                 **frame_kw):
-    """A pool SYN of a fresh source: TSval' = max_fwd + 1, a flow with offset TSval' - TSval."""
-    t = u32(AHEAD + 1)
+    """A pool SYN of a fresh source: TSval' = max_fwd + 1, a flow with offset TSval' - TSval.
+
+    max_fwd and fwd_pub hold the unwrapped position; the wire its low 32 bits."""
+    t = AHEAD + 1
     fx = fixture(name, 'xdp')
     fresh_source(fx, client)
     fx.inp = frame(client, server, tcp(opts_fn(tsval, tsecr), sport=CPORT, dport=SPORT,
                                        flags='S', seq=seq), **frame_kw)
-    fx.out = frame(client, server, tcp(opts_fn(t, tsecr), sport=CPORT, dport=SPORT, flags='S',
-                                       seq=seq), **frame_kw)
+    fx.out = frame(client, server, tcp(opts_fn(u32(t), tsecr), sport=CPORT, dport=SPORT,
+                                       flags='S', seq=seq), **frame_kw)
     fx.stats = dict(XDP_SYN_NEW)
     fx.n_flows = 1
     fx.expect_source(client, max_fwd=t, syns=1, flows=1, action=ACT_REWRITE, raw_max=tsval,
                      raw='now', last='now', backwards=0)
-    fx.expect_flow(client, server, offset=u32(t - tsval), syn_seq=seq, fwd_pub=t,
-                   state=FS_SYN, last='now')
+    fx.expect_flow(client, server, offset=u32(t - tsval), syn_seq=seq, syn_raw=tsval,
+                   fwd_pub=t, state=FS_SYN, last='now')
     return fx
 
 
@@ -351,7 +381,7 @@ def gen_pool_syn():
     fresh_source(fx, CLIENT4, raw='now-5', raw_max=tsval + 1000, syns=7)
     fx.stats['rescued'] = 1
     fx.x_sources = []
-    fx.expect_source(CLIENT4, max_fwd=u32(AHEAD + 1), syns=8, backwards=1, flows=1,
+    fx.expect_source(CLIENT4, max_fwd=AHEAD + 1, syns=8, backwards=1, flows=1,
                      raw_max=tsval + 1000, raw='now-5', last='now')
 
     # Exactly as many extension headers as are walked.
@@ -419,7 +449,7 @@ def gen_pool_syn():
         fx.n_flows = 1
         fx.expect_source(CLIENT4, max_fwd='tsv', syns=1, flows=1, last='now')
         fx.expect_flow(CLIENT4, SERVER4, offset=f'tsv-{tsval}', fwd_pub='tsv', syn_seq=3,
-                       state=FS_SYN)
+                       syn_raw=tsval, state=FS_SYN)
 
 
 def syn_strip(name, client, server, opts_fn, tsval, tsecr=0):
@@ -451,17 +481,24 @@ OFFSET = 0x10000000
 def est(name, opts_fn, tsval=0x00BC6200, tsecr=0x55, offset=OFFSET, flags='A', state=FS_EST,
         next_state=None, client=CLIENT4, server=SERVER4, payload=b'GET / HTTP/1.0\r\n\r\n',
         pad=b'', expect_tsval=None, fwd_pub=None, vlans=()):
+    """A segment of a known flow: TSval' = TSval + offset.
+
+    fwd_pub: the flow's last published position; by default its SYN's, 100 s before this
+    segment's TSval' and far behind the clock (nothing to publish). Expected unchanged;
+    fixtures that publish override the expectation."""
     fx = fixture(name, 'xdp')
-    pub = {} if fwd_pub is None else {'fwd_pub': fwd_pub}
-    fx.flow(client, server, offset=offset, syn_seq=100, state=state, last='now-10', **pub)
     t = u32(tsval + offset) if expect_tsval is None else expect_tsval
+    if fwd_pub is None:
+        fwd_pub = pos_behind(t) - 100000
+    fx.flow(client, server, offset=offset, syn_seq=100, syn_raw=u32(tsval - 100000),
+            fwd_pub=fwd_pub, state=state, last='now-10')
     fx.inp = frame(client, server, tcp(opts_fn(tsval, tsecr), payload, sport=CPORT, dport=SPORT,
                                        flags=flags, seq=101, ack=7001), vlans=vlans) + pad
     fx.out = frame(client, server, tcp(opts_fn(t, tsecr), payload, sport=CPORT, dport=SPORT,
                                        flags=flags, seq=101, ack=7001), vlans=vlans) + pad
     fx.stats = dict(XDP_TCP, tsval_rewritten=1)
     fx.expect_flow(client, server, offset=offset, state=next_state or state, last='now',
-                   syn_seq=100)
+                   syn_seq=100, fwd_pub=fwd_pub)
     return fx
 
 
@@ -495,26 +532,56 @@ def gen_established():
     est('xdp_tsval_wrap_zero_is_one_odd', lambda v, e: NOP + o_ts(v, e) + NOP, tsval=0x80000001,
         offset=0x7FFFFFFF, expect_tsval=1)
 
-    # A TSval' ahead of the clock (client clock faster than 1 kHz) raises max_fwd, and the
-    # flow remembers it published that value.
-    t = u32(AHEAD + 500)
-    fx = est('xdp_est_ahead_raises_max_fwd', est_opts, tsval=1000, offset=u32(t - 1000),
-             fwd_pub=AHEAD)
-    fresh_source(fx, CLIENT4)
-    fx.expect_source(CLIENT4, max_fwd=t, last='now', syns=0, flows=0)
-    fx.x_flows[0][1]['fwd_pub'] = t
-    # Ahead, but the flow published this value already: the source is left alone.
-    fx = est('xdp_est_ahead_already_published', est_opts, tsval=1000, offset=u32(t - 1000),
-             fwd_pub=t)
-    fresh_source(fx, CLIENT4)
-    fx.expect_source(CLIENT4, max_fwd=AHEAD, last='now-10', syns=0, flows=0)
-    fx.x_flows[0][1]['fwd_pub'] = t
+    # Publishing compares unwrapped positions (the flow's TSval' unwraps against its
+    # fwd_pub): a TSval' at or ahead of the clock and above what the flow published goes
+    # into max_fwd (when above it), and the flow remembers it.
+    def ahead(name, pub, t, max_fwd=AHEAD, client=CLIENT4, server=SERVER4, source=True):
+        """A flow that published pub gets a segment whose TSval' is at position t."""
+        tsval = 1000
+        fx = est(name, est_opts, tsval=tsval, offset=u32(t - tsval), fwd_pub=pub,
+                 client=client, server=server)
+        publish = t >= VCLOCK and t > pub
+        if source:
+            fresh_source(fx, client, max_fwd=max_fwd)
+            if publish:
+                fx.expect_source(client, max_fwd=max(max_fwd, t), last='now', syns=0, flows=0)
+            else:
+                fx.expect_source(client, max_fwd=max_fwd, last='now-10', syns=0, flows=0)
+        else:
+            fx.n_sources = 0
+        fx.x_flows[0][1]['fwd_pub'] = t if publish else pub
+        return fx
+
+    # A client clock faster than 1 kHz, or a flow started with the unknown-source margin.
+    ahead('xdp_est_ahead_raises_max_fwd', AHEAD, AHEAD + 500)
+    # The flow published this value already: the source is left alone.
+    ahead('xdp_est_ahead_already_published', AHEAD + 500, AHEAD + 500, max_fwd=AHEAD + 500)
+    # Reordered: ahead of the clock, but below what the flow published.
+    ahead('xdp_est_ahead_reordered_no_publish', AHEAD + 500, AHEAD + 400, max_fwd=AHEAD + 500)
+    # Ahead and new for the flow, but another flow of the source went higher: the flow
+    # records it, max_fwd does not go down (the source's last use is still now).
+    ahead('xdp_est_ahead_below_max_fwd', AHEAD, AHEAD + 500, max_fwd=AHEAD + 10000)
+    # The source entry is gone (LRU): the flow records it, no source is created.
+    ahead('xdp_est_ahead_no_source', AHEAD, AHEAD + 500, source=False)
     # Behind the clock: nothing to publish.
-    fx = est('xdp_est_behind_keeps_max_fwd', est_opts, tsval=1000,
-             offset=u32(BEHIND - 1000), fwd_pub=u32(BEHIND - 5000))
-    fresh_source(fx, CLIENT4)
-    fx.expect_source(CLIENT4, max_fwd=AHEAD, last='now-10', syns=0, flows=0)
-    fx.x_flows[0][1]['fwd_pub'] = u32(BEHIND - 5000)
+    ahead('xdp_est_behind_keeps_max_fwd', BEHIND - 5000, BEHIND)
+    # A microsecond client clock: its positions run more than 2^31 ms ahead of the clock
+    # (32-bit serial arithmetic would call them behind). Still ahead: published.
+    ahead('xdp_est_usec_clock_far_ahead_publishes', FAR_AHEAD, FAR_AHEAD + 5000,
+          max_fwd=FAR_AHEAD)
+    ahead('xdp_est_usec_clock_far_ahead_publishes_v6', FAR_AHEAD, FAR_AHEAD + 5000,
+          max_fwd=FAR_AHEAD, client=CLIENT6, server=SERVER6)
+    # max_fwd is raised by position, not by serial order: 2^31 ms and more above it ...
+    ahead('xdp_est_far_ahead_raises_max_fwd', FAR_AHEAD + (1 << 30),
+          FAR_AHEAD + (1 << 30) + 5000)
+    # ... and never lowered to a value 2^32 ms below it (the same low 32 bits + 500).
+    ahead('xdp_est_ahead_below_max_fwd_by_2_32', AHEAD, AHEAD + 500, max_fwd=AHEAD + (1 << 32))
+    # And the other way round: more than 2^31 ms behind is still behind.
+    ahead('xdp_est_far_behind_no_publish', FAR_BEHIND, FAR_BEHIND + 5000)
+    # The wire value wraps past 2^32 between what the flow published and this segment:
+    # the position carries into the upper 32 bits.
+    ahead('xdp_est_ahead_unwrap_carry', WRAP_AHEAD - 0x1000, WRAP_AHEAD + 0x1000,
+          max_fwd=WRAP_AHEAD - 0x1000)
 
     # A segment with a timestamp but no flow: untouched, no state created.
     fx = fixture('xdp_est_no_flow', 'xdp')
@@ -566,20 +633,100 @@ def gen_flow_endings():
 def gen_syn_again():
     seq, tsval, old_off = 0x55667788, 40000, 0x12345678
 
-    # Retransmit: same ISN, flow 2 s old; the offset is reused, max_fwd does not move.
-    fx = fixture('xdp_syn_retransmit_keeps_offset', 'xdp')
-    fresh_source(fx, CLIENT4)
-    fx.flow(CLIENT4, SERVER4, offset=old_off, syn_seq=seq, fwd_pub=u32(tsval + old_off),
-            state=FS_SYN, last='now-2')
-    retx = tsval + 1000  # a retransmit carries a later TSval
-    fx.inp = frame(CLIENT4, SERVER4, tcp(syn_opts(retx), sport=CPORT, dport=SPORT, flags='S',
-                                         seq=seq))
-    fx.out = frame(CLIENT4, SERVER4, tcp(syn_opts(u32(retx + old_off)), sport=CPORT,
-                                         dport=SPORT, flags='S', seq=seq))
-    fx.stats = dict(XDP_POOL_SYN, syn_retrans=1, tsval_rewritten=1)
-    fx.expect_source(CLIENT4, max_fwd=AHEAD, syns=1, flows=0, raw_max=retx, last='now')
-    fx.expect_flow(CLIENT4, SERVER4, offset=old_off, syn_seq=seq,
-                   fwd_pub=u32(tsval + old_off), state=FS_SYN, last='now-2')
+    def retransmit(name, pub, src_max_fwd, out_pos, offset, fwd_pub, max_fwd, delta=1000,
+                   src_last='now-10', client=CLIENT4, server=SERVER4):
+        """A SYN retransmit (same ISN, flow 2 s old in SYN state) carrying TSval + delta.
+
+        The flow's first SYN carried TSval (syn_raw) and went out at position pub (its
+        fwd_pub); src_max_fwd: the source's max_fwd (None: no source entry). Expected: the
+        retransmit goes out at position out_pos with the flow's offset, fwd_pub and the
+        source's max_fwd as given; syn_raw and syn_seq stay the first SYN's."""
+        retx = u32(tsval + delta)
+        fx = fixture(name, 'xdp')
+        if src_max_fwd is not None:
+            fx.source(client, last=src_last, max_fwd=src_max_fwd, action=ACT_REWRITE)
+        fx.flow(client, server, offset=u32(pub - tsval), syn_seq=seq, syn_raw=tsval,
+                fwd_pub=pub, state=FS_SYN, last='now-2')
+        fx.inp = frame(client, server, tcp(syn_opts(retx), sport=CPORT, dport=SPORT, flags='S',
+                                           seq=seq))
+        fx.out = frame(client, server, tcp(syn_opts(u32(out_pos)), sport=CPORT, dport=SPORT,
+                                           flags='S', seq=seq))
+        fx.stats = dict(XDP_POOL_SYN, syn_retrans=1, tsval_rewritten=1)
+        if src_max_fwd is None:
+            fx.stats['source_new'] = 1
+            fx.n_sources = 1
+        # No new flow: the source's flow count does not move; its last use is now.
+        fx.expect_source(client, max_fwd=max_fwd, syns=1, flows=0, raw_max=retx,
+                         action=ACT_REWRITE, last='now')
+        fx.expect_flow(client, server, offset=offset, syn_seq=seq, syn_raw=tsval,
+                       fwd_pub=fwd_pub, state=FS_SYN, last='now')
+        return fx
+
+    # The retransmit's TSval' (its TSval + the flow's offset) is above max_fwd: the offset
+    # is kept. Ahead of the clock (the flow's SYN claimed max_fwd + 1 of a source far
+    # ahead), so it is published: fwd_pub and max_fwd move to it.
+    pub = AHEAD
+    retransmit('xdp_syn_retransmit_keeps_offset', pub, AHEAD, pub + 1000,
+               offset=u32(pub - tsval), fwd_pub=pub + 1000, max_fwd=pub + 1000)
+    retransmit('xdp_syn_retransmit_keeps_offset_v6', pub, AHEAD, pub + 1000,
+               offset=u32(pub - tsval), fwd_pub=pub + 1000, max_fwd=pub + 1000,
+               client=CLIENT6, server=SERVER6)
+    # Behind the clock (the SYN 2 s ago took the clock, a client clock slower than 1 kHz):
+    # other segments of the source may have gone out up to the clock unpublished, so the
+    # retransmit gets a new claim, the clock (+ its lag), known only at run time.
+    pub = VCLOCK - 2000
+    fx = retransmit('xdp_syn_retransmit_behind_clock_new_claim', pub, pub, 0,
+                    offset=f'tsv-{u32(tsval + 1000)}', fwd_pub='tsv', max_fwd='tsv')
+    fx.wild = (14, 14 + 20 + 20 + 6 + 2, CLOCK_LAG_MS)
+
+    # Other SYNs of the source went out above the retransmit's TSval' (max_fwd = AHEAD, the
+    # flow's SYN was at AHEAD - 5000): the server may have dropped the first SYN and
+    # remembered theirs. A new claim max_fwd + 1 and a new offset for it.
+    pub = AHEAD - 5000
+    new = AHEAD + 1
+    retx = tsval + 1000
+    retransmit('xdp_syn_retransmit_overtaken_new_offset', pub, AHEAD, new,
+               offset=u32(new - retx), fwd_pub=new, max_fwd=new)
+    retransmit('xdp_syn_retransmit_overtaken_new_offset_v6', pub, AHEAD, new,
+               offset=u32(new - retx), fwd_pub=new, max_fwd=new, client=CLIENT6,
+               server=SERVER6)
+    # "Above" is strict: a retransmit repeating its TSval at exactly max_fwd (its own SYN's
+    # claim) gets a new claim too.
+    retransmit('xdp_syn_retransmit_at_max_fwd_new_offset', AHEAD, AHEAD, AHEAD + 1,
+               offset=u32(AHEAD + 1 - tsval), fwd_pub=AHEAD + 1, max_fwd=AHEAD + 1, delta=0)
+    # Overtaken by a microsecond client clock behind the same address (max_fwd more than
+    # 2^31 ms ahead of the clock and of the retransmit, whose SYN took the clock 5 s ago):
+    # still a claim above it.
+    retransmit('xdp_syn_retransmit_overtaken_far_ahead', VCLOCK - 5000, FAR_AHEAD,
+               FAR_AHEAD + 1, offset=u32(FAR_AHEAD + 1 - retx), fwd_pub=FAR_AHEAD + 1,
+               max_fwd=FAR_AHEAD + 1)
+    # The claim skips a TSval' of 0: max_fwd's low 32 bits all ones, the claim carries.
+    m = WRAP_AHEAD - 1
+    retransmit('xdp_syn_retransmit_overtaken_claim_skips_zero', m - 5000, m, m + 2,
+               offset=u32(m + 2 - retx), fwd_pub=m + 2, max_fwd=m + 2)
+    # Overtaken, with max_fwd behind the clock: the claim is the clock (+ its lag), known
+    # only at run time.
+    pub = VCLOCK - 5000
+    fx = retransmit('xdp_syn_retransmit_overtaken_clock', pub, VCLOCK - 3000, 0,
+                    offset=f'tsv-{retx}', fwd_pub='tsv', max_fwd='tsv')
+    fx.wild = (14, 14 + 20 + 20 + 6 + 2, CLOCK_LAG_MS)
+    # Below max_fwd, but the source's state is not fresh (last used 100 s ago): it binds
+    # nothing, the offset is kept. Ahead of the clock: published, but max_fwd never goes
+    # down.
+    pub = AHEAD - 5000
+    retransmit('xdp_syn_retransmit_stale_source_keeps_offset', pub, AHEAD, pub + 1000,
+               offset=u32(pub - tsval), fwd_pub=pub + 1000, max_fwd=AHEAD, src_last='now-100')
+    # The source entry is gone (LRU): recreated without fresh state. Behind the clock: a
+    # new claim at the clock, published into the new entry; ahead of it: the offset is
+    # kept and published.
+    pub = pos_behind(u32(tsval + old_off))
+    fx = retransmit('xdp_syn_retransmit_no_source', pub, None, 0,
+                    offset=f'tsv-{u32(tsval + 1000)}', fwd_pub='tsv', max_fwd='tsv')
+    fx.wild = (14, 14 + 20 + 20 + 6 + 2, CLOCK_LAG_MS)
+    pub = AHEAD
+    retransmit('xdp_syn_retransmit_no_source_ahead', pub, None, pub + 1000,
+               offset=u32(pub - tsval), fwd_pub=pub + 1000, max_fwd=pub + 1000,
+               client=CLIENT6, server=SERVER6)
 
     # New ISN on the 4-tuple of a flow still in SYN state: a new connection (NAT port
     # reuse), a new offset from max_fwd.
@@ -587,32 +734,34 @@ def gen_syn_again():
             ('xdp_syn_new_isn_new_offset', FS_SYN, seq - 1000, 'now-2'),
             ('xdp_syn_after_close_new_offset', FS_CLOSING, seq - 1000, 'now-2'),
             ('xdp_syn_same_isn_expired_new_offset', FS_SYN, seq, 'now-100')):
-        t = u32(AHEAD + 1)
+        t = AHEAD + 1
         fx = fixture(name, 'xdp')
         fresh_source(fx, CLIENT4)
-        fx.flow(CLIENT4, SERVER4, offset=old_off, syn_seq=flow_seq,
-                fwd_pub=u32(tsval + old_off), state=state, last=last)
+        fx.flow(CLIENT4, SERVER4, offset=old_off, syn_seq=flow_seq, syn_raw=tsval - 7000,
+                fwd_pub=pos_behind(u32(tsval + old_off)), state=state, last=last)
         fx.inp = frame(CLIENT4, SERVER4, tcp(syn_opts(tsval), sport=CPORT, dport=SPORT,
                                              flags='S', seq=seq))
-        fx.out = frame(CLIENT4, SERVER4, tcp(syn_opts(t), sport=CPORT, dport=SPORT, flags='S',
-                                             seq=seq))
+        fx.out = frame(CLIENT4, SERVER4, tcp(syn_opts(u32(t)), sport=CPORT, dport=SPORT,
+                                             flags='S', seq=seq))
         fx.stats = dict(XDP_SYN_NEW, flow_reuse=1)
         fx.expect_source(CLIENT4, max_fwd=t, syns=1, flows=1, last='now')
-        fx.expect_flow(CLIENT4, SERVER4, offset=u32(t - tsval), syn_seq=seq, fwd_pub=t,
-                       state=FS_SYN, last='now')
+        fx.expect_flow(CLIENT4, SERVER4, offset=u32(t - tsval), syn_seq=seq, syn_raw=tsval,
+                       fwd_pub=t, state=FS_SYN, last='now')
 
-    # Retransmit of a flow whose source entry is gone (LRU): offset reused, source recreated.
-    fx = fixture('xdp_syn_retransmit_no_source', 'xdp')
-    fx.flow(CLIENT6, SERVER6, offset=old_off, syn_seq=seq, fwd_pub=u32(tsval + old_off),
-            state=FS_SYN, last='now-2')
-    fx.inp = frame(CLIENT6, SERVER6, tcp(syn_opts(tsval), sport=CPORT, dport=SPORT, flags='S',
-                                         seq=seq))
-    fx.out = frame(CLIENT6, SERVER6, tcp(syn_opts(u32(tsval + old_off)), sport=CPORT,
-                                         dport=SPORT, flags='S', seq=seq))
-    fx.stats = dict(XDP_POOL_SYN, syn_retrans=1, tsval_rewritten=1, source_new=1)
-    fx.n_sources = 1
-    fx.expect_source(CLIENT6, max_fwd=0, syns=1, flows=0, action=ACT_REWRITE, last='now')
-    fx.expect_flow(CLIENT6, SERVER6, offset=old_off, state=FS_SYN)
+    # New flows whose claim is a position the 32-bit wire cannot tell from the clock.
+    def claim(name, max_fwd, t):
+        fx = syn_rewrite(name, CLIENT4, SERVER4, tsval=tsval, seq=seq)
+        fx.sources = []
+        fresh_source(fx, CLIENT4, max_fwd=max_fwd)
+        fx.out = frame(CLIENT4, SERVER4, tcp(syn_opts(u32(t)), sport=CPORT, dport=SPORT,
+                                             flags='S', seq=seq))
+        fx.x_sources[0][1]['max_fwd'] = t
+        fx.x_flows[0][1].update(offset=u32(t - tsval), fwd_pub=t)
+
+    # max_fwd more than 2^31 ms ahead (a microsecond client clock): still max_fwd + 1.
+    claim('xdp_syn_max_fwd_far_ahead', FAR_AHEAD, FAR_AHEAD + 1)
+    # max_fwd + 1 has low 32 bits 0: TSval' 0 means "none", the claim is max_fwd + 2.
+    claim('xdp_syn_claim_skips_zero', WRAP_AHEAD - 1, WRAP_AHEAD + 1)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -707,14 +856,24 @@ def gen_malformed():
 
 def tc(name, opts_fn, tsval=0x00ABCDEF, tsecr=0x20000000, offset=OFFSET, flags='A',
        state=FS_EST, next_state=None, client=CLIENT4, server=SERVER4, payload=b'HTTP/1.0 200',
-       vlans=(), flow=True, cport=CPORT, v6_ext=()):
+       vlans=(), flow=True, cport=CPORT, v6_ext=(), syn_raw=None, expect_tsecr=None):
+    """A server-to-client segment: TSecr' = TSecr - offset.
+
+    syn_raw: the TSval of the client's first SYN. In SYN state it is the floor of the
+    translated TSecr (tc_clamp below); by default a SYN-state flow's is 1000 below the
+    translation (the segment echoes a later SYN), an established flow's 1000 above it
+    (the floor must not apply there)."""
     fx = fixture(name, 'tc')
-    if flow:
-        fx.flow(client, server, cport=cport, offset=offset, syn_seq=100, state=state,
-                last='now-10')
     # Translated only on the flow's own 4-tuple, and never a TSecr of 0 (nothing echoed).
     translated = flow and tsecr != 0 and cport == CPORT
     e = u32(tsecr - offset) if translated else tsecr
+    if syn_raw is None:
+        syn_raw = u32(e - 1000) if state == FS_SYN else u32(e + 1000)
+    if translated and expect_tsecr is not None:
+        e = expect_tsecr
+    if flow:
+        fx.flow(client, server, cport=cport, offset=offset, syn_seq=100, syn_raw=syn_raw,
+                state=state, last='now-10')
 
     def mk(v):
         return frame(server, client, tcp(opts_fn(tsval, v), payload, sport=SPORT, dport=CPORT,
@@ -725,10 +884,49 @@ def tc(name, opts_fn, tsval=0x00ABCDEF, tsecr=0x20000000, offset=OFFSET, flags='
     fx.out = mk(e)
     fx.stats = dict(TC_TCP, tsecr_translated=1) if translated else dict(TC_TCP)
     if flow:
-        fx.expect_flow(client, server, cport=cport, offset=offset,
+        fx.expect_flow(client, server, cport=cport, offset=offset, syn_raw=syn_raw,
                        state=(next_state or state) if translated else state,
                        last='now' if translated else 'now-10')
     return fx
+
+
+def tc_clamp():
+    """Before the handshake completes, a retransmitted SYN may have got a new, larger offset
+    (its TSval' was overtaken by other SYNs of the source) while the server answers the
+    first SYN: the SYN-ACK echoes the first SYN's TSval' = raw + old offset, and TSecr -
+    the new offset falls below raw, which the client drops (Linux PAWSActive: a SYN-ACK's
+    TSecr must not be before its first SYN's TSval). In SYN state the translation is
+    never before syn_raw (serial arithmetic); once established it is plain."""
+    raw, old_off, new_off = 40000, 0x3FE00000, 0x3FE00000 + 6000
+    echo = u32(raw + old_off)
+    for sfx, opts_fn in (('', syn_opts), ('_odd_offset', syn_opts_odd)):
+        tc('tc_synack_older_syn_clamped' + sfx, opts_fn, flags='SA', state=FS_SYN, payload=b'',
+           tsecr=echo, offset=new_off, syn_raw=raw, expect_tsecr=raw)
+    tc('tc_synack_older_syn_clamped_v6', syn_opts, flags='SA', state=FS_SYN, payload=b'',
+       tsecr=echo, offset=new_off, syn_raw=raw, expect_tsecr=raw, client=CLIENT6,
+       server=SERVER6)
+    # Any server segment in SYN state (a server ACK does not complete the handshake).
+    tc('tc_ack_syn_state_clamped', est_opts, state=FS_SYN, tsecr=echo, offset=new_off,
+       syn_raw=raw, expect_tsecr=raw)
+    # The SYN-ACK of the retransmit itself: at or after raw, untouched by the floor.
+    tc('tc_synack_new_syn_not_clamped', syn_opts, flags='SA', state=FS_SYN, payload=b'',
+       tsecr=u32(raw + 1000 + new_off), offset=new_off, syn_raw=raw)
+    # Boundaries: one below the floor is clamped, one above is not.
+    tc('tc_synack_clamp_one_below', syn_opts, flags='SA', state=FS_SYN, payload=b'',
+       tsecr=u32(raw - 1 + new_off), offset=new_off, syn_raw=raw, expect_tsecr=raw)
+    tc('tc_synack_clamp_one_above', syn_opts, flags='SA', state=FS_SYN, payload=b'',
+       tsecr=u32(raw + 1 + new_off), offset=new_off, syn_raw=raw)
+    # Serial, not numeric: numerically above but before the floor (across the wrap) ...
+    tc('tc_synack_clamp_serial_wrap', syn_opts, flags='SA', state=FS_SYN, payload=b'',
+       tsecr=u32(0xFFFFFF00 + new_off), offset=new_off, syn_raw=0x10, expect_tsecr=0x10)
+    # ... and numerically below but after it.
+    tc('tc_synack_no_clamp_serial_wrap', syn_opts, flags='SA', state=FS_SYN, payload=b'',
+       tsecr=u32(0x10 + new_off), offset=new_off, syn_raw=0xFFFFFF00)
+    # Established or closing: the same older echo is translated plainly.
+    tc('tc_est_older_offset_not_clamped', est_opts, state=FS_EST, tsecr=echo, offset=new_off,
+       syn_raw=raw)
+    tc('tc_closing_older_offset_not_clamped', est_opts, state=FS_CLOSING, tsecr=echo,
+       offset=new_off, syn_raw=raw)
 
 
 def gen_tc():
@@ -754,6 +952,7 @@ def gen_tc():
     # A server ACK does not move a flow in SYN state to established (only the client's does).
     tc('tc_ack_keeps_syn_state', est_opts, state=FS_SYN)
     tc('tc_tsecr_wrap', est_opts, tsecr=0x100, offset=0x1000)
+    tc_clamp()
     tc('tc_tsecr_zero_untouched', est_opts, tsecr=0)
     tc('tc_synack_tsecr_zero_untouched', syn_opts, tsecr=0, flags='SA', state=FS_SYN,
        payload=b'')
