@@ -136,8 +136,16 @@ PG_INLINE int pg_ingress_syn(struct pg_env *env, struct pg_stats *st, const stru
 		st->c[PG_STAT_SYN_RETRANS]++;
 		t = pg_flow_tsval(f, pkt->tsval);
 		t64 = pg_flow_unwrap(f, t);
-		if (s && (t64 < vnow + cfg->clock_lag_ms ||
-			  (fresh && t64 <= *(volatile uint64_t *)&s->max_fwd))) {
+		/*
+		 * Once the handshake is done the offset is fixed: a late duplicate keeps it.
+		 * A SYN after a reset (the client's RST to a server's challenge ACK) is the
+		 * handshake starting over.
+		 */
+		if (f->state != PG_FS_EST)
+			f->state = PG_FS_SYN;
+		if (s && f->state == PG_FS_SYN &&
+		    (t64 < vnow + cfg->clock_lag_ms ||
+		     (fresh && t64 <= *(volatile uint64_t *)&s->max_fwd))) {
 			/*
 			 * The retransmit would go out below what a new SYN gets: other segments of
 			 * the source may have gone out above it (published in max_fwd, or up to

@@ -211,7 +211,8 @@ PG_INLINE bool pg_flow_live(const struct pg_flow *f, uint64_t now, const struct 
 PG_INLINE bool pg_flow_syn_retrans(const struct pg_flow *f, uint32_t seq, uint64_t now,
 				   const struct pg_config *c)
 {
-	return f->state == PG_FS_SYN && f->syn_seq == seq && !pg_flow_expired(f, now, c);
+	/* A late duplicate of the SYN after the handshake is the same connection too. */
+	return f->syn_seq == seq && pg_flow_live(f, now, c);
 }
 
 /* TCP state after a segment; in: client to server. */

@@ -634,7 +634,7 @@ def gen_syn_again():
     seq, tsval, old_off = 0x55667788, 40000, 0x12345678
 
     def retransmit(name, pub, src_max_fwd, out_pos, offset, fwd_pub, max_fwd, delta=1000,
-                   src_last='now-10', client=CLIENT4, server=SERVER4):
+                   src_last='now-10', client=CLIENT4, server=SERVER4, state=FS_SYN):
         """A SYN retransmit (same ISN, flow 2 s old in SYN state) carrying TSval + delta.
 
         The flow's first SYN carried TSval (syn_raw) and went out at position pub (its
@@ -646,7 +646,7 @@ def gen_syn_again():
         if src_max_fwd is not None:
             fx.source(client, last=src_last, max_fwd=src_max_fwd, action=ACT_REWRITE)
         fx.flow(client, server, offset=u32(pub - tsval), syn_seq=seq, syn_raw=tsval,
-                fwd_pub=pub, state=FS_SYN, last='now-2')
+                fwd_pub=pub, state=state, last='now-2')
         fx.inp = frame(client, server, tcp(syn_opts(retx), sport=CPORT, dport=SPORT, flags='S',
                                            seq=seq))
         fx.out = frame(client, server, tcp(syn_opts(u32(out_pos)), sport=CPORT, dport=SPORT,
@@ -659,7 +659,7 @@ def gen_syn_again():
         fx.expect_source(client, max_fwd=max_fwd, syns=1, flows=0, raw_max=retx,
                          action=ACT_REWRITE, last='now')
         fx.expect_flow(client, server, offset=offset, syn_seq=seq, syn_raw=tsval,
-                       fwd_pub=fwd_pub, state=FS_SYN, last='now')
+                       fwd_pub=fwd_pub, state=state, last='now')
         return fx
 
     # The retransmit's TSval' (its TSval + the flow's offset) is above max_fwd: the offset
@@ -727,6 +727,13 @@ def gen_syn_again():
     retransmit('xdp_syn_retransmit_no_source_ahead', pub, None, pub + 1000,
                offset=u32(pub - tsval), fwd_pub=pub + 1000, max_fwd=pub + 1000,
                client=CLIENT6, server=SERVER6)
+
+    # A late duplicate of the SYN after the handshake (same ISN, flow established) is the
+    # same connection, whose offset is fixed: kept even behind the clock and below max_fwd,
+    # where a flow still in SYN state would get a new claim.
+    pub = VCLOCK - 2000
+    retransmit('xdp_syn_late_duplicate_keeps_offset', pub, AHEAD, pub + 1000,
+               offset=u32(pub - tsval), fwd_pub=pub, max_fwd=AHEAD, state=FS_EST)
 
     # New ISN on the 4-tuple of a flow still in SYN state: a new connection (NAT port
     # reuse), a new offset from max_fwd.
