@@ -8,4 +8,5 @@ BUILD=${PG_BUILD:-build}
 [ -f "$BUILD/build.ninja" ] || meson setup "$BUILD" >/dev/null
 meson compile -C "$BUILD" pg-bench-xdp >/dev/null
 echo "kernel $(uname -r), $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
-exec "$BUILD/tests/bench/pg-bench-xdp" "${1:-1000000}"
+# One CPU for both programs of a pair: a fair comparison even when the other is busy.
+exec taskset -c "${PG_BENCH_CPU:-0}" "$BUILD/tests/bench/pg-bench-xdp" "${1:-1000000}"
