@@ -1,0 +1,248 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * pawsguard-dpdk: the DPDK inline appliance, a bump in the wire between a client-side port
+ * and a server-side port, built from the same header-only core as the XDP programs.
+ *
+ * Threading (why it is correct with any spread of packets over lcores)
+ * --------------------------------------------------------------------
+ * The main lcore only controls (reclaims retired pool sets, waits for a signal); every other
+ * lcore is a worker. Each port gets min(workers, max queues) RX and TX queues; worker i polls
+ * RX queue i of each port (RSS where the port supports it) and sends on TX queue i (shared
+ * under a spinlock when a port has fewer TX queues than workers).
+ *
+ * All translation state of one client address lives on one worker, its OWNER:
+ * hash(client address) % workers, where the client address is the IP source of a frame
+ * from the client side and the IP destination of a frame from the server side. A worker that
+ * receives a frame owned by another one hands it over through the owner's rte_ring (multi-
+ * producer, single-consumer); the owner runs the pipeline and forwards it. So a source and
+ * all its flows (both directions of every flow) are only ever touched by one lcore: the
+ * per-lcore tables need no locks, and the core's compare-and-swap on max_fwd never races.
+ * Frames that are not IPv4/IPv6 are forwarded by the worker that received them: the
+ * pipeline never changes them. With one worker there is no ring: run to completion.
+ * Order is kept per client address (one owner, FIFO rings), which is all TCP needs.
+ *
+ * Tables: per worker, one for sources (key: struct pg_addr) and one for flows (key: struct
+ * pg_flow_key): values at stable positions, an open-addressing hash index to them (tables.h
+ * says why not rte_hash). A full table evicts: the first expired entry within a window
+ * after a clock hand, else the least recently used entry of that window (sampled LRU);
+ * evictions are counted.
+ *
+ * Pools: read-mostly and shared: an immutable pool set (pools.c) published by an atomic
+ * pointer store from the control path; the old set is freed once every worker has passed a
+ * quiescent state (rte_rcu_qsbr; workers report one per loop iteration).
+ *
+ * Telemetry (telemetry.c) reads counters directly (64-bit stores, statistics only), and the
+ * tables never: it posts a request that each worker answers at its next loop iteration,
+ * a bounded slice of its table at a time, into a buffer the worker owns.
+ */
+#ifndef PG_DPDK_H
+#define PG_DPDK_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_common.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+#include <rte_spinlock.h>
+
+#include "pawsguard/types.h"
+#include "pgconf.h"
+
+#define PG_BURST	32
+#define PG_TX_BUF	64   /* frames queued per output port before a forced flush */
+#define PG_TX_RETRIES	4    /* tx_burst calls for one flush before the rest is dropped */
+#define PG_RING_SIZE	4096 /* per-worker handoff ring */
+#define PG_DUMP_MAX	500  /* most entries one /pawsguard/sources or /flows returns */
+#define PG_DUMP_SLICE	8192 /* table slots a worker scans per loop iteration for a dump */
+#define PG_EVICT_WINDOW 32   /* used slots looked at to choose an eviction victim */
+#define PG_MAX_POOLS	4096
+#define PG_MAX_WORKERS	64
+
+#define PG_DEFAULT_MAX_FLOWS   262144
+#define PG_DEFAULT_MAX_SOURCES 65536
+
+/* The two sides of the wire; a frame goes out on the side it did not come from. */
+enum pg_side {
+	PG_SIDE_CLIENT = 0, /* faces the clients (the NAT): ingress, TSval rewrite */
+	PG_SIDE_SERVER = 1, /* faces the servers: egress, TSecr translated back */
+};
+
+/* Counters of the appliance itself, beside the core's struct pg_stats. */
+struct pg_xstats {
+	uint64_t rx;	       /* frames received from a port */
+	uint64_t tx;	       /* frames a port accepted */
+	uint64_t tx_dropped;   /* frames a port refused (freed) */
+	uint64_t ring_dropped; /* frames the owner's handoff ring refused (freed) */
+	uint64_t handed_off;   /* frames handed to their owner lcore */
+	uint64_t evictions;    /* table entries evicted to make room */
+	uint64_t first_rx_ns;  /* realtime of the first frame received (0: none yet) */
+	uint64_t last_rx_ns;   /* realtime of the last burst received */
+};
+
+struct pg_src_slot {
+	struct pg_source s;
+	struct pg_addr key;
+	uint8_t used;
+	uint8_t pad[7];
+};
+
+struct pg_flow_slot {
+	struct pg_flow f;
+	struct pg_flow_key key;
+	uint8_t used;
+	uint8_t pad[3];
+};
+
+/*
+ * One per-worker table (tables.h): values and keys at stable positions in slots, an
+ * open-addressing index from hash to position, a stack of free positions.
+ */
+struct pg_table {
+	uint64_t *idx; /* (hash << 32) | (position + 1); 0: empty */
+	uint32_t mask; /* index entries - 1 (a power of 2, at least twice size) */
+	void *slots;
+	uint32_t *free; /* free positions, a stack */
+	uint32_t nfree;
+	uint32_t size; /* positions 0..size-1: the worker's share of the limit */
+	uint32_t used; /* entries in use */
+	uint32_t hand; /* clock hand for eviction */
+	uint32_t slot_size;
+	uint32_t key_off;
+	uint32_t key_len;
+	uint32_t used_off;
+	uint32_t (*hash)(const void *key);
+};
+
+enum pg_dump_kind {
+	PG_DUMP_SOURCES = 1,
+	PG_DUMP_FLOWS = 2,
+};
+
+struct pg_dump_rec {
+	uint64_t last_ns;
+	union {
+		struct {
+			struct pg_addr addr;
+			struct pg_source s;
+		} src;
+		struct {
+			struct pg_flow_key k;
+			struct pg_flow f;
+		} flow;
+	};
+};
+
+/*
+ * A telemetry dump request. The control path fills kind/limit and then publishes req_seq
+ * (release); the worker answers with ack_seq = req_seq (release) once it has scanned its
+ * whole table into recs (a min-heap on last_ns of at most limit records).
+ */
+struct pg_dump {
+	uint32_t req_seq; /* written by the control path */
+	uint32_t kind;
+	uint32_t limit;
+	uint32_t ack_seq __rte_cache_aligned; /* written by the worker */
+	uint32_t seq;			      /* request being answered */
+	uint32_t cursor;
+	uint32_t n;
+	struct pg_dump_rec *recs;
+};
+
+/* Frames waiting for one TX queue of one port. */
+struct pg_txq {
+	uint16_t port;
+	uint16_t queue;
+	uint16_t n;
+	rte_spinlock_t *lock; /* NULL when the queue is this worker's alone */
+	struct rte_mbuf *pkts[PG_TX_BUF];
+};
+
+struct pg_rxq {
+	uint16_t port;
+	uint16_t queue;
+	uint8_t side;
+};
+
+struct pg_worker {
+	unsigned int idx;
+	unsigned int lcore;
+	struct pg_stats st;
+	struct pg_xstats x;
+	struct pg_table src;
+	struct pg_table flow;
+	struct rte_ring *ring; /* frames other workers hand to this owner; NULL with one worker */
+	unsigned int n_rxq;
+	struct pg_rxq rxq[2];
+	struct pg_txq tx[2]; /* by output side */
+	int running;	     /* 1 while the loop runs (atomic) */
+	struct pg_dump dump;
+} __rte_cache_aligned;
+
+/* An immutable pool set (pools.c); workers read it under RCU. */
+struct pg_pool_key {
+	uint64_t hi;
+	uint64_t lo;
+	uint32_t action;
+};
+
+struct pg_pool_group {
+	uint64_t mhi;
+	uint64_t mlo;
+	uint32_t first;
+	uint32_t count;
+};
+
+struct pg_pools {
+	uint32_t n;
+	struct pg_pool_entry *list; /* in the order added, for listing */
+	uint32_t n_groups[2]; /* [0]: IPv4, [1]: IPv6; groups by prefix length, longest first */
+	struct pg_pool_group groups[2][129];
+	struct pg_pool_key *keys[2]; /* sorted within each group */
+};
+
+struct pg_app {
+	struct pg_config cfg;
+	unsigned int n_workers;
+	struct pg_worker *workers; /* n_workers, cache aligned */
+	uint16_t port[2];	   /* port id by side */
+	uint32_t max_flows;
+	uint32_t max_sources;
+	struct rte_mempool *mp;
+	struct rte_rcu_qsbr *qs;
+	struct pg_pools *pools;	  /* RCU-published (atomic pointer) */
+	pthread_mutex_t ctl_lock; /* control path: pool changes, dumps, reclaim */
+	int force_quit;		  /* atomic */
+	uint64_t start_ns;
+};
+
+extern struct pg_app pg_app;
+
+static inline bool pg_quit(void)
+{
+	return __atomic_load_n(&pg_app.force_quit, __ATOMIC_RELAXED);
+}
+
+uint64_t pg_realtime_ns(void);
+
+/* worker.c */
+int pg_worker_main(void *arg);
+
+/* tables.c */
+int pg_tables_init(struct pg_worker *w, uint32_t max_sources, uint32_t max_flows, int socket);
+void pg_tables_free(struct pg_worker *w);
+struct pg_source *pg_tab_source_add(struct pg_worker *w, const struct pg_addr *a, uint32_t h,
+				    uint64_t now);
+struct pg_flow *pg_tab_flow_add(struct pg_worker *w, const struct pg_flow_key *k,
+				const struct pg_flow *init, uint64_t now);
+void pg_dump_step(struct pg_worker *w);
+
+/* pools.c */
+int pg_pools_build(const struct pg_pool_entry *list, uint32_t n, struct pg_pools **out);
+void pg_pools_free(struct pg_pools *p);
+/* Control path, with ctl_lock held: replace the published set, retire the old one. */
+int pg_pools_update(const struct pg_pool_entry *e, bool del, char *err, size_t errlen);
+void pg_pools_reclaim(bool wait);
+
+#endif /* PG_DPDK_H */

@@ -1,0 +1,302 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * The worker loop: receive a burst, hand frames to their owner lcore or run the shared
+ * pipeline on them, forward to the other port. See pg_dpdk.h for the threading model.
+ */
+#include <time.h>
+
+#include <rte_ethdev.h>
+#include <rte_hash_crc.h>
+#include <rte_lcore.h>
+#include <rte_prefetch.h>
+#include <rte_rcu_qsbr.h>
+
+#include "pg_dpdk.h"
+#include "pools.h"
+#include "tables.h"
+
+/* The pipeline's environment on a worker: static inline hooks, before the pipeline. */
+#define PG_ENV_HOOKS 1
+#include "pawsguard/parse.h"
+#include "pawsguard/translate.h"
+
+struct pg_env {
+	struct pg_worker *w;
+	const struct pg_pools *pools;
+	uint64_t now;
+};
+
+static inline struct pg_stats *pg_env_stats(struct pg_env *e)
+{
+	return &e->w->st;
+}
+
+static inline const struct pg_config *pg_env_config(struct pg_env *e)
+{
+	(void)e;
+	return &pg_app.cfg;
+}
+
+static inline uint32_t pg_env_pool(struct pg_env *e, const struct pg_pkt *p,
+				   const struct pg_addr *src)
+{
+	uint64_t hi, lo;
+	int v6 = p->family == 6;
+
+	pg_pool_key_of(v6, v6 ? src->b : &src->b[12], &hi, &lo);
+	return pg_pools_lookup(e->pools, v6, hi, lo);
+}
+
+static inline struct pg_source *pg_env_source(struct pg_env *e, const struct pg_addr *a,
+					      bool create)
+{
+	return pg_tab_source(e->w, a, create, e->now);
+}
+
+static inline struct pg_flow *pg_env_flow(struct pg_env *e, const struct pg_flow_key *k)
+{
+	return pg_tab_flow(e->w, k);
+}
+
+static inline struct pg_flow *pg_env_flow_add(struct pg_env *e, const struct pg_flow_key *k,
+					      const struct pg_flow *init)
+{
+	return pg_tab_flow_add(e->w, k, init, e->now);
+}
+
+#include "pawsguard/pipeline.h"
+
+/* Seed of the owner hash: not the tables' (0), so that owner and bucket bits differ. */
+#define PG_OWNER_SEED 0x70617773u
+
+uint64_t pg_realtime_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * PG_SEC_NS + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * The owner of a frame: hash of its client address (IP source from the client side, IP
+ * destination from the server side). The Ethernet/VLAN walk is the parser's (parse.h), so
+ * that every frame the pipeline would translate lands where its state is; anything else
+ * stays with the worker that received it, as the pipeline will not touch it.
+ */
+static inline unsigned int pg_owner(const struct rte_mbuf *m, unsigned int side, unsigned int self,
+				    unsigned int n)
+{
+	const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
+	uint32_t len = rte_pktmbuf_data_len(m), off = PG_ETH_HLEN, h, a4;
+	uint16_t proto;
+	int i;
+
+	if (len < PG_ETH_HLEN)
+		return self;
+	proto = pg_get_be16(d + 12);
+	for (i = 0; i < PG_VLAN_MAX; i++) {
+		if (proto != PG_ETH_P_8021Q && proto != PG_ETH_P_8021AD)
+			break;
+		if (off + 4 > len)
+			return self;
+		proto = pg_get_be16(d + off + 2);
+		off += 4;
+	}
+	if (proto == PG_ETH_P_IP) {
+		if (off + 20 > len)
+			return self;
+		memcpy(&a4, d + off + (side == PG_SIDE_CLIENT ? 12 : 16), sizeof(a4));
+		h = rte_hash_crc_4byte(a4, PG_OWNER_SEED);
+	} else if (proto == PG_ETH_P_IPV6) {
+		if (off + 40 > len)
+			return self;
+		h = rte_hash_crc(d + off + (side == PG_SIDE_CLIENT ? 8 : 24), 16, PG_OWNER_SEED);
+	} else {
+		return self;
+	}
+	return (unsigned int)(((uint64_t)h * n) >> 32);
+}
+
+static void pg_tx_flush(struct pg_worker *w, struct pg_txq *q)
+{
+	uint16_t sent = 0;
+	int tries = 0;
+
+	if (!q->n)
+		return;
+	if (q->lock)
+		rte_spinlock_lock(q->lock);
+	do {
+		sent += rte_eth_tx_burst(q->port, q->queue, q->pkts + sent, q->n - sent);
+	} while (sent < q->n && ++tries < PG_TX_RETRIES);
+	if (q->lock)
+		rte_spinlock_unlock(q->lock);
+	w->x.tx += sent;
+	if (sent < q->n) {
+		/* The port refused them: free, count, never hold a worker up. */
+		rte_pktmbuf_free_bulk(q->pkts + sent, q->n - sent);
+		w->x.tx_dropped += q->n - sent;
+	}
+	q->n = 0;
+}
+
+static inline void pg_forward(struct pg_worker *w, struct pg_env *env, struct rte_mbuf *m,
+			      unsigned int side)
+{
+	uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
+	/*
+	 * The first segment only: a chained frame's IP length runs past it, the parser calls
+	 * that malformed and the frame passes untouched (fail open). The PMDs used here never
+	 * chain frames of a standard MTU.
+	 */
+	uint8_t *end = d + rte_pktmbuf_data_len(m);
+	struct pg_txq *q = &w->tx[side ^ 1];
+
+	if (side == PG_SIDE_CLIENT)
+		pg_ingress(env, d, end, env->now);
+	else
+		pg_egress(env, d, end, env->now);
+	q->pkts[q->n++] = m;
+	if (q->n == PG_TX_BUF)
+		pg_tx_flush(w, q);
+}
+
+#define PG_PREFETCH 4 /* frames ahead */
+
+static inline void pg_prefetch_frame(const struct rte_mbuf *m)
+{
+	const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
+
+	rte_prefetch0(d);
+	rte_prefetch0(d + RTE_CACHE_LINE_SIZE);
+}
+
+/* Run the pipeline on frames of this owner that came in on one side. */
+static void pg_process(struct pg_worker *w, struct pg_env *env, struct rte_mbuf **pkts, uint16_t n,
+		       unsigned int side)
+{
+	uint16_t i;
+
+	/*
+	 * Both first cache lines: the TS option of a plain IPv4 segment ends at byte 66, past
+	 * the first line.
+	 */
+	for (i = 0; i < n && i < PG_PREFETCH; i++)
+		pg_prefetch_frame(pkts[i]);
+	for (i = 0; i < n; i++) {
+		if (i + PG_PREFETCH < n)
+			pg_prefetch_frame(pkts[i + PG_PREFETCH]);
+		pg_forward(w, env, pkts[i], side);
+	}
+}
+
+/* Several workers: keep what this worker owns, hand the rest to their owners. */
+static void pg_dispatch(struct pg_worker *w, struct pg_env *env, struct rte_mbuf **pkts, uint16_t n,
+			const struct pg_rxq *rq)
+{
+	struct rte_mbuf *mine[PG_BURST], *theirs[PG_BURST];
+	uint8_t owner[PG_BURST];
+	unsigned int o, nw = pg_app.n_workers, k;
+	uint16_t i, nm = 0, nt;
+
+	for (i = 0; i < n; i++) {
+		owner[i] = (uint8_t)pg_owner(pkts[i], rq->side, w->idx, nw);
+		if (owner[i] == w->idx)
+			mine[nm++] = pkts[i];
+	}
+	pg_process(w, env, mine, nm, rq->side);
+	if (nm == n)
+		return;
+	for (o = 0; o < nw; o++) {
+		if (o == w->idx)
+			continue;
+		nt = 0;
+		for (i = 0; i < n; i++) {
+			if (owner[i] != o)
+				continue;
+			/* The owner learns the side from the input port. */
+			pkts[i]->port = rq->port;
+			theirs[nt++] = pkts[i];
+		}
+		if (!nt)
+			continue;
+		k = rte_ring_mp_enqueue_burst(pg_app.workers[o].ring, (void **)theirs, nt, NULL);
+		w->x.handed_off += k;
+		if (k < nt) {
+			rte_pktmbuf_free_bulk(theirs + k, nt - k);
+			w->x.ring_dropped += nt - k;
+		}
+	}
+}
+
+static inline unsigned int pg_side_of(const struct rte_mbuf *m)
+{
+	return m->port == pg_app.port[PG_SIDE_CLIENT] ? PG_SIDE_CLIENT : PG_SIDE_SERVER;
+}
+
+/* Frames other workers handed over; each carries its input port in mbuf->port. */
+static void pg_drain_ring(struct pg_worker *w, struct pg_env *env)
+{
+	struct rte_mbuf *pkts[PG_BURST];
+	unsigned int side;
+	uint16_t n, i, j;
+
+	n = (uint16_t)rte_ring_sc_dequeue_burst(w->ring, (void **)pkts, PG_BURST, NULL);
+	if (!n)
+		return;
+	env->now = pg_realtime_ns();
+	/* Runs of one side, in ring order: each side's order is kept. */
+	for (i = 0; i < n; i = j) {
+		side = pg_side_of(pkts[i]);
+		for (j = i + 1; j < n && pg_side_of(pkts[j]) == side; j++)
+			;
+		pg_process(w, env, pkts + i, j - i, side);
+	}
+}
+
+int pg_worker_main(void *arg)
+{
+	struct pg_worker *w = arg;
+	struct rte_mbuf *pkts[PG_BURST];
+	struct pg_env env = {.w = w};
+	bool single = pg_app.n_workers == 1;
+	unsigned int i;
+	uint16_t n;
+
+	rte_rcu_qsbr_thread_register(pg_app.qs, w->idx);
+	rte_rcu_qsbr_thread_online(pg_app.qs, w->idx);
+	__atomic_store_n(&w->running, 1, __ATOMIC_RELEASE);
+	while (!pg_quit()) {
+		/* One pool set per iteration: the quiescent report below ends its use. */
+		env.pools = __atomic_load_n(&pg_app.pools, __ATOMIC_ACQUIRE);
+		for (i = 0; i < w->n_rxq; i++) {
+			const struct pg_rxq *rq = &w->rxq[i];
+
+			n = rte_eth_rx_burst(rq->port, rq->queue, pkts, PG_BURST);
+			if (!n)
+				continue;
+			/* The clock once per burst: translation needs ms, a read costs ~25 ns. */
+			env.now = pg_realtime_ns();
+			w->x.rx += n;
+			if (!w->x.first_rx_ns)
+				w->x.first_rx_ns = env.now;
+			w->x.last_rx_ns = env.now;
+			if (single)
+				pg_process(w, &env, pkts, n, rq->side);
+			else
+				pg_dispatch(w, &env, pkts, n, rq);
+		}
+		if (!single)
+			pg_drain_ring(w, &env);
+		pg_tx_flush(w, &w->tx[PG_SIDE_CLIENT]);
+		pg_tx_flush(w, &w->tx[PG_SIDE_SERVER]);
+		if (unlikely(__atomic_load_n(&w->dump.req_seq, __ATOMIC_RELAXED) !=
+			     w->dump.ack_seq))
+			pg_dump_step(w);
+		rte_rcu_qsbr_quiescent(pg_app.qs, w->idx);
+	}
+	rte_rcu_qsbr_thread_offline(pg_app.qs, w->idx);
+	rte_rcu_qsbr_thread_unregister(pg_app.qs, w->idx);
+	__atomic_store_n(&w->running, 0, __ATOMIC_RELEASE);
+	return 0;
+}

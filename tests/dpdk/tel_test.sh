@@ -1,0 +1,195 @@
+#!/bin/bash
+# pawsguard-dpdk telemetry: the /pawsguard/ commands through dpdk-telemetry.py (commands on
+# its standard input, one JSON reply per line), JSON shapes and values asserted; then the
+# pawsguard CLI against the same appliance, when it was built.
+#
+# The appliance reads gen_pcap.py's fixture and eviction pcaps (435 frames, 206 flows) on
+# its client port and sends to net_null on the server port, so that sources and flows have
+# something to list: enough flows to hit the 16 KB reply limit.
+#
+# Usage: tel_test.sh PATH/TO/pawsguard-dpdk [PATH/TO/pawsguard]   (exit 77 = skip)
+set -u
+BIN=${1:-}
+CLI=${2:-}
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$HERE/lib.sh"
+dp_require "$BIN"
+TELPY=$(command -v dpdk-telemetry.py || true)
+[ -n "$TELPY" ] || { echo "SKIP: dpdk-telemetry.py not installed"; exit 77; }
+
+PREFIX="pgd-tel-$$"
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/pgd-tel.XXXXXX")
+trap 'dp_cleanup "$PREFIX"; rm -rf "$TMP"' EXIT
+trap 'exit 1' INT TERM
+failures=0
+
+check() { # check DESCRIPTION CONDITION...
+	local what=$1
+	shift
+	if "$@"; then
+		echo "ok   - $what"
+	else
+		echo "FAIL - $what"
+		failures=$((failures + 1))
+	fi
+}
+
+gen_all() {
+	"$PG_PYTHON" "$HERE/gen_pcap.py" fixture "$TMP" >/dev/null &&
+		"$PG_PYTHON" "$HERE/gen_pcap.py" evict "$TMP" >/dev/null &&
+		"$PG_PYTHON" -c '
+import sys
+from scapy.all import rdpcap, wrpcap
+wrpcap(sys.argv[3], list(rdpcap(sys.argv[1])) + list(rdpcap(sys.argv[2])))' \
+			"$TMP/in.pcap" "$TMP/evict.pcap" "$TMP/all.pcap"
+}
+gen_all || { echo "FAIL: generator"; exit 1; }
+
+# shellcheck disable=SC2046 # word splitting of the EAL options is intended
+dp_start "$TMP/run.out" "$BIN" $(dp_eal "$PREFIX") $(dp_lcores 1) \
+	--vdev="net_pcap0,rx_pcap=$TMP/all.pcap" --vdev=net_null0,no-rx=1 \
+	-- --pool 203.0.113.0/24 --pool 2001:db8:100::/48
+if ! dp_ready "$PREFIX" 20; then
+	echo "FAIL: appliance did not come up"
+	cat "$TMP/run.out"
+	exit 1
+fi
+got=$("$PG_PYTHON" "$PGTEL" --wait "$PREFIX" /pawsguard/stats tx_packets 435 --timeout 20)
+check "all 435 frames forwarded ($got)" [ "${got:-0}" = 435 ]
+
+# One dpdk-telemetry.py session, commands on stdin, replies one per line, in order.
+cat >"$TMP/cmds" <<'EOF'
+/pawsguard/stats
+/pawsguard/pools
+/pawsguard/pool_add,198.51.100.0/24 strip
+/pawsguard/pool_add,192.0.2.128/25,rewrite
+/pawsguard/pool_add,2001:db8:300::/48
+/pawsguard/pool_add,10.0.0.0/33
+/pawsguard/pool_add,10.0.0.0/8 drop
+/pawsguard/pool_add
+/pawsguard/pool_add,2001:db8:100::/48 strip
+/pawsguard/pools
+/pawsguard/pool_del,192.0.2.128/25
+/pawsguard/pool_del,192.0.2.128/25
+/pawsguard/pool_del,not-a-cidr
+/pawsguard/pools
+/pawsguard/sources
+/pawsguard/sources,2
+/pawsguard/flows,3
+/pawsguard/flows
+/pawsguard/flows,abc
+/
+EOF
+timeout 30 "$TELPY" -f "$PREFIX" <"$TMP/cmds" >"$TMP/replies" 2>"$TMP/tel.err"
+check "dpdk-telemetry.py ran the commands (exit $?)" [ -s "$TMP/replies" ]
+
+check "replies have the documented shapes and values" "$PG_PYTHON" - "$TMP/cmds" "$TMP/replies" \
+	"$ROOT/include/pawsguard/types.h" <<'PY'
+import json, re, sys
+
+cmds = [l.strip() for l in open(sys.argv[1]) if l.strip()]
+replies = [json.loads(l) for l in open(sys.argv[2]) if l.strip()]
+names = re.findall(r'X\(\w+,\s*"(\w+)"', open(sys.argv[3]).read())
+bad = []
+
+def need(cond, msg):
+    if not cond:
+        bad.append(msg)
+
+need(len(replies) == len(cmds), "%d replies to %d commands" % (len(replies), len(cmds)))
+r = {}
+for i, (c, rep) in enumerate(zip(cmds, replies)):
+    key = c.split(",", 1)[0]
+    need(list(rep) == [key], "reply %d keyed %s, expected %s" % (i, list(rep), key))
+    r[i] = rep.get(key)
+
+st = r[0]
+need(isinstance(st, dict), "stats is a dict")
+for n in names + ["flows", "sources", "evictions", "tx_dropped", "lcores"]:
+    need(isinstance(st.get(n), int), "stats[%s] is a number" % n)
+need(len(names) >= 20, "counter names parsed from types.h (%d)" % len(names))
+# 435 frames: the fixture's 35 and the eviction pcap's 400. Rewritten: the fixture's 20
+# (its strip pools are not configured here) and all 400; sources: 9 + 40.
+need(st.get("packets") == 435, "stats packets = 435 (%s)" % st.get("packets"))
+need(st.get("tsval_rewritten") == 420, "stats tsval_rewritten = 420 (%s)" % st.get("tsval_rewritten"))
+need(st.get("lcores") == 1, "stats lcores = 1")
+need(st.get("flows") == 206, "stats flows = 206 (%s)" % st.get("flows"))
+need(st.get("tx_dropped") == 0 and st.get("evictions") == 0, "no drop, no eviction")
+
+need(r[1] == [{"prefix": "203.0.113.0/24", "action": "rewrite"},
+              {"prefix": "2001:db8:100::/48", "action": "rewrite"}], "initial pools: %s" % r[1])
+for i in (2, 3, 4, 8, 10):
+    need(r[i] == {"ok": 1}, "command %d (%s) answered %s" % (i, cmds[i], r[i]))
+for i in (5, 6, 7, 11, 12, 18):
+    need(isinstance(r[i], dict) and list(r[i]) == ["error"] and isinstance(r[i]["error"], str)
+         and r[i]["error"] and "\n" not in r[i]["error"],
+         "command %d (%s) gives one error line: %s" % (i, cmds[i], r[i]))
+need("not found" in r[11]["error"] or "no pool" in r[11]["error"], "pool_del of a missing pool")
+need(r[9] == [{"prefix": "203.0.113.0/24", "action": "rewrite"},
+              {"prefix": "2001:db8:100::/48", "action": "strip"},
+              {"prefix": "198.51.100.0/24", "action": "strip"},
+              {"prefix": "192.0.2.128/25", "action": "rewrite"},
+              {"prefix": "2001:db8:300::/48", "action": "rewrite"}], "pools after adds: %s" % r[9])
+need(r[13] == [{"prefix": "203.0.113.0/24", "action": "rewrite"},
+               {"prefix": "2001:db8:100::/48", "action": "strip"},
+               {"prefix": "198.51.100.0/24", "action": "strip"},
+               {"prefix": "2001:db8:300::/48", "action": "rewrite"}], "pools after del: %s" % r[13])
+
+SRC_KEYS = ["addr", "action", "syns", "backwards", "max_fwd", "raw_max", "flows", "age_ms"]
+FLOW_KEYS = ["client", "cport", "server", "sport", "offset", "state", "age_ms"]
+src, flows = r[14], r[17]
+need(isinstance(src, list) and src, "sources is a non-empty array")
+for s in src if isinstance(src, list) else []:
+    need(list(s) == SRC_KEYS, "source keys %s" % list(s))
+need([s["age_ms"] for s in src] == sorted(s["age_ms"] for s in src), "sources most recent first")
+by = {s["addr"]: s for s in src}
+a = by.get("203.0.113.5", {})
+need(a.get("action") == "rewrite" and a.get("syns") == 4 and a.get("flows") == 3
+     and a.get("backwards") == 1, "source 203.0.113.5: %s" % a)
+need(by.get("10.1.1.1", {}).get("action") == "none", "non-pool source observed as none")
+need(len(src) == 49, "49 sources listed (%d)" % len(src))
+need(isinstance(r[15], list) and len(r[15]) == 2, "sources,2 lists 2")
+need(isinstance(r[16], list) and len(r[16]) == 3, "flows,3 lists 3")
+need(isinstance(flows, list) and 50 <= len(flows) < 206,
+     "flows stops at what fits one 16 KB reply (%d of 206)" % len(flows))
+need(len(json.dumps({"/pawsguard/flows": flows})) <= 16384, "flows reply within 16 KB")
+for f in flows if isinstance(flows, list) else []:
+    need(list(f) == FLOW_KEYS, "flow keys %s" % list(f))
+    need(f["state"] in ("syn", "established", "closing"), "flow state %s" % f["state"])
+need([f["age_ms"] for f in flows] == sorted(f["age_ms"] for f in flows), "flows most recent first")
+need(all(f["client"].startswith("203.0.113.") for f in flows[:50]),
+     "the most recent flows are the last ones received (evict pcap)")
+need(all(c in r[19] for c in ["/pawsguard/stats", "/pawsguard/pools", "/pawsguard/pool_add",
+                              "/pawsguard/pool_del", "/pawsguard/sources", "/pawsguard/flows"]),
+     "/ lists the /pawsguard/ commands")
+for b in bad:
+    print("  " + b)
+sys.exit(1 if bad else 0)
+PY
+
+# The standard DPDK commands still answer on the same socket.
+eth=$(echo "/ethdev/stats,1" | timeout 10 "$TELPY" -f "$PREFIX" 2>/dev/null)
+check "DPDK's own /ethdev/stats answers (port 1 opackets)" \
+	"$PG_PYTHON" -c 'import json,sys; d=json.loads(sys.argv[1])["/ethdev/stats"]; sys.exit(d["opackets"] != 435)' "$eth"
+
+if [ -n "$CLI" ] && [ -x "$CLI" ]; then
+	out=$("$CLI" pool list --json --dpdk "$PREFIX" 2>&1)
+	check "pawsguard pool list --dpdk: $(echo "$out" | tr -d '\n' | cut -c1-100)" \
+		grep -q "203.0.113.0/24" <<<"$out"
+	out=$("$CLI" stats --json --dpdk "$PREFIX" 2>&1)
+	check "pawsguard stats --dpdk: $(echo "$out" | tr -d '\n' | cut -c1-100)" grep -q "435" <<<"$out"
+	out=$("$CLI" flows --json --dpdk "$PREFIX" --limit 5 2>&1)
+	check "pawsguard flows --dpdk: $(echo "$out" | tr -d '\n' | cut -c1-100)" grep -q "203.0.113" <<<"$out"
+else
+	echo "skip - the pawsguard CLI was not built: not checked against the appliance"
+fi
+
+check "stopped cleanly on SIGINT" dp_stop 10
+check "exit status 0 (got ${DP_RC:-none})" [ "${DP_RC:-1}" = 0 ]
+if [ "$failures" -gt 0 ]; then
+	echo "dpdk telemetry: $failures check(s) failed"
+	exit 1
+fi
+echo "dpdk telemetry: all checks passed"
