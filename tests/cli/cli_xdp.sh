@@ -10,37 +10,8 @@ NS=pgcli
 fails=0
 TMP=$(mktemp -d)
 
-ok() { echo "ok   - $*"; }
-bad() { echo "FAIL - $*"; fails=$((fails + 1)); }
-
-# expect_err DESCRIPTION REGEX CMD...: exit 1, exactly one stderr line matching REGEX.
-expect_err() {
-	local what=$1 re=$2 rc n
-	shift 2
-	"$@" >"$TMP/out" 2>"$TMP/err"
-	rc=$?
-	n=$(wc -l <"$TMP/err")
-	if [ "$rc" = 1 ] && [ "$n" = 1 ] && grep -Eq "$re" "$TMP/err"; then
-		ok "$what: $(cat "$TMP/err")"
-	else
-		bad "$what: rc=$rc lines=$n stderr=[$(cat "$TMP/err")]"
-	fi
-}
-
-# expect_out DESCRIPTION REGEX CMD...: exit 0 and stdout matching REGEX.
-expect_out() {
-	local what=$1 re=$2 rc
-	shift 2
-	"$@" >"$TMP/out" 2>"$TMP/err"
-	rc=$?
-	if [ "$rc" = 0 ] && grep -Eq "$re" "$TMP/out"; then
-		ok "$what"
-	else
-		bad "$what: rc=$rc stdout=[$(head -c 600 "$TMP/out")] stderr=[$(cat "$TMP/err")]"
-	fi
-}
-
-jq_py() { /usr/bin/python3 -c "import json,sys; d=json.load(open('$TMP/out')); print($1)"; }
+# shellcheck source=lib.sh
+. "$HERE/lib.sh"
 
 echo "== bad input, parsed before anything is touched"
 expect_err "unknown verb" "unknown command 'frobnicate'" "$PG" frobnicate
@@ -72,7 +43,7 @@ ip netns del "$NS" 2>/dev/null
 ip netns add "$NS" && ip -n "$NS" link add pgca type veth peer name pgcb &&
 	ip -n "$NS" link set pgca up && ip -n "$NS" link set pgcb up || { bad "netns setup"; exit 1; }
 pgc() { nsenter --net="/run/netns/$NS" "$PG" "$@"; }
-send() { ip netns exec "$NS" /usr/bin/python3 "$HERE/send_syns.py" pgcb "$@"; }
+send() { ip netns exec "$NS" /usr/bin/python3 "$HERE/send_syns.py" --iface pgcb "$@"; }
 
 echo "== errors that need the system"
 expect_err "no such interface" "no such interface 'nope0'" pgc attach nope0

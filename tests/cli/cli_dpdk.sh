@@ -1,0 +1,96 @@
+#!/bin/bash
+# Every pawsguard verb against the DPDK target (the appliance's telemetry), the same verbs
+# and output as for XDP: pools (add, del, list, flush, save), a restart that keeps the
+# saved pools through --config, stats (--json, --watch), sources, flows, suggest, target
+# auto-detection, and errors. The appliance reads generated SYNs from a pcap on its client
+# port and forwards them to net_null.
+# Usage: cli_dpdk.sh PATH/TO/pawsguard PATH/TO/pawsguard-dpdk   (exit 77 = skipped)
+set -u
+PG=$1
+BIN=$2
+HERE=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=lib.sh
+. "$HERE/lib.sh"
+# shellcheck source=../dpdk/lib.sh
+. "$HERE/../dpdk/lib.sh"
+dp_require "$BIN"
+fails=0
+PREFIX=pgcli-$$
+TMP=$(mktemp -d)
+trap 'dp_cleanup "$PREFIX"; rm -rf "$TMP"' EXIT
+trap 'exit 1' INT TERM
+
+# 192.0.2.10 is a NAT outside the pools (its SYN TSvals go backwards twice); 10.1.1.1 is in
+# the pool; 10.1.1.2 in the pool goes backwards once against 10.1.1.2's own first SYN.
+gen() {
+	"$PG_PYTHON" "$HERE/send_syns.py" --pcap "$TMP/in.pcap" 192.0.2.10 192.0.2.1 40000 \
+		5000000,1000,6000000,2000 &&
+		"$PG_PYTHON" "$HERE/send_syns.py" --pcap "$TMP/in.pcap" 10.1.1.1 192.0.2.1 41000 7000 &&
+		"$PG_PYTHON" "$HERE/send_syns.py" --pcap "$TMP/in.pcap" 10.1.1.2 192.0.2.1 42000 9000,3000
+}
+gen || { echo "FAIL: generator"; exit 1; }
+NPKT=7
+
+start() { # start EXTRA-ARGS...: the appliance with the pcap, ready and drained
+	# shellcheck disable=SC2046 # word splitting of the EAL options is intended
+	dp_start "$TMP/run.out" "$BIN" $(dp_eal "$PREFIX") $(dp_lcores 1) \
+		--vdev="net_pcap0,rx_pcap=$TMP/in.pcap" --vdev=net_null0,no-rx=1 -- "$@"
+	dp_ready "$PREFIX" 20 &&
+		"$PG_PYTHON" "$PGTEL" --wait "$PREFIX" /pawsguard/stats tx_packets "$NPKT" --timeout 20 >/dev/null
+}
+
+echo "== no appliance yet"
+expect_err "absent prefix" "no DPDK appliance running with file prefix '$PREFIX'" "$PG" stats --dpdk "$PREFIX"
+
+echo "== start with one pool"
+start --pool 10.0.0.0/8 || { bad "appliance did not come up: $(cat "$TMP/run.out")"; exit 1; }
+D=(--dpdk "$PREFIX")
+
+expect_out "pool list" "10.0.0.0/8 +rewrite" "$PG" pool list "${D[@]}"
+expect_out "pool add strip" "added 198.51.100.0/24 strip \\(dpdk $PREFIX\\)" \
+	"$PG" pool add 198.51.100.0/24 --action strip "${D[@]}"
+expect_out "pool add IPv6 --json" '"added":"2001:db8::/32 rewrite"' "$PG" pool add 2001:db8::/32 --json "${D[@]}"
+expect_out "pool list --json" '"prefix":"198.51.100.0/24"' "$PG" pool list --json "${D[@]}"
+[ "$(jq_py 'len(d)')" = 3 ] && ok "three pools" || bad "pool count: $(cat "$TMP/out")"
+expect_out "pool del" "deleted 198.51.100.0/24" "$PG" pool del 198.51.100.0/24 "${D[@]}"
+expect_err "pool del absent" "198.51.100.0/24" "$PG" pool del 198.51.100.0/24 "${D[@]}"
+expect_err "bad CIDR" "bad CIDR" "$PG" pool add 300.1.1.1/8 "${D[@]}"
+
+echo "== counters, sources, flows, suggest"
+expect_out "stats" "^pawsguard dpdk $PREFIX" "$PG" stats "${D[@]}"
+expect_out "stats --json" '"syn":7' "$PG" stats --json "${D[@]}"
+[ "$(jq_py 'd["counters"]["pool_syn"]')" = 3 ] && ok "three pool SYNs" || bad "pool_syn: $(cat "$TMP/out")"
+[ "$(jq_py 'd["counters"]["tsval_rewritten"]')" = 3 ] && ok "three TSvals rewritten" || bad "tsval_rewritten"
+[ "$(jq_py 'd["counters"]["rescued"]')" = 1 ] && ok "one SYN rescued" || bad "rescued"
+[ "$(jq_py 'd["counters"]["nat_suspect"]')" = 2 ] && ok "two NAT-suspect SYNs" || bad "nat_suspect"
+[ "$(jq_py 'd["flows"]')" = 3 ] && ok "three flows in use" || bad "flows in use"
+expect_out "stats --watch 1 --count 2" "packets" "$PG" stats --watch 1 --count 2 "${D[@]}"
+[ "$(grep -c "^pawsguard dpdk $PREFIX" "$TMP/out")" = 2 ] && ok "watch printed twice" || bad "watch"
+expect_out "sources" "192.0.2.10 +none +4 +2" "$PG" sources "${D[@]}"
+expect_out "sources --sort rescued --json --limit 1" '"addr":"192.0.2.10"' \
+	"$PG" sources --sort rescued --json --limit 1 "${D[@]}"
+expect_out "flows" "10.1.1.1:41000 +192.0.2.1:80 +[0-9]+ +syn" "$PG" flows "${D[@]}"
+expect_out "flows --json --limit 2" '"client":"10.1.1' "$PG" flows --json --limit 2 "${D[@]}"
+[ "$(jq_py 'len(d)')" = 2 ] && ok "--limit 2 keeps two flows" || bad "flows --limit"
+expect_out "suggest" "pawsguard pool add 192.0.2.10/32 --dpdk $PREFIX" "$PG" suggest "${D[@]}"
+expect_out "suggest --json" '"backwards":2' "$PG" suggest --json "${D[@]}"
+
+echo "== the one running target is found without --dpdk"
+if [ -z "$(ls /sys/fs/bpf/pawsguard 2>/dev/null)" ] && [ "$(ls /var/run/dpdk | wc -l)" = 1 ]; then
+	expect_out "stats without a target" "^pawsguard dpdk $PREFIX" "$PG" stats
+else
+	echo "skip - other pawsguard targets are running on this machine"
+fi
+
+echo "== save, restart with --config, flush"
+expect_out "pool save" "saved 2 pools to $TMP/pools.conf" "$PG" pool save "$TMP/pools.conf" "${D[@]}"
+dp_stop 10 || bad "appliance stop"
+start --config "$TMP/pools.conf" || { bad "restart with --config: $(cat "$TMP/run.out")"; exit 1; }
+expect_out "pools back after restart" "2001:db8::/32 +rewrite" "$PG" pool list "${D[@]}"
+expect_out "pool flush" "flushed 2 pools" "$PG" pool flush "${D[@]}"
+[ "$("$PG" pool list "${D[@]}" | wc -l)" = 1 ] && ok "no pool left" || bad "pools left"
+dp_stop 10 || bad "appliance stop"
+
+[ "$fails" = 0 ] && { echo "cli dpdk: all checks passed"; exit 0; }
+echo "cli dpdk: $fails check(s) failed"
+exit 1
