@@ -577,16 +577,6 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
-static uint64_t not_understood(const struct pg_stats_rec *s)
-{
-	uint64_t n = 0;
-	int i;
-
-	for (i = PG_STAT_REASON_FIRST; i <= PG_STAT_REASON_LAST; i++)
-		n += s->c[i];
-	return n;
-}
-
 static void stats_print(struct ctx *c, struct pg_target *t, const struct pg_stats_rec *s)
 {
 	int i;
@@ -606,8 +596,9 @@ static void stats_print(struct ctx *c, struct pg_target *t, const struct pg_stat
 		}
 		json_object_object_add(j, "counters", k);
 		json_object_object_add(j, "not_understood", r);
-		json_object_object_add(j, "not_understood_total",
-				       json_object_new_int64((int64_t)not_understood(s)));
+		json_object_object_add(
+			j, "not_understood_total",
+			json_object_new_int64((int64_t)pg_stats_not_understood(s->c)));
 		json_object_object_add(j, "flows", json_object_new_int64((int64_t)s->flows));
 		json_object_object_add(j, "sources", json_object_new_int64((int64_t)s->sources));
 		json_object_object_add(j, "evictions",
@@ -619,7 +610,8 @@ static void stats_print(struct ctx *c, struct pg_target *t, const struct pg_stat
 	for (i = 0; i < PG_STAT_REASON_FIRST; i++)
 		printf("  %-18s %14llu  %s\n", pg_stat_descs[i].name, (unsigned long long)s->c[i],
 		       pg_stat_descs[i].help);
-	printf("  %-18s %14llu  %s\n", "not_understood", (unsigned long long)not_understood(s),
+	printf("  %-18s %14llu  %s\n", "not_understood",
+	       (unsigned long long)pg_stats_not_understood(s->c),
 	       "packets passed untouched, by reason:");
 	for (i = PG_STAT_REASON_FIRST; i <= PG_STAT_REASON_LAST; i++)
 		if (s->c[i])

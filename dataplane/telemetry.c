@@ -5,7 +5,8 @@
  *
  *   /pawsguard/stats              dict: every counter of PG_STATS_LIST by its stats.h name
  *                                 (summed over workers), "flows", "sources" (entries in
- *                                 use), "evictions", "tx_dropped", "lcores", and the
+ *                                 use), "not_understood" (all reasons), "evictions",
+ *                                 "tx_dropped", "lcores", and the
  *                                 appliance's own "ring_dropped", "handed_off",
  *                                 "rx_packets", "tx_packets"
  *   /pawsguard/pools              [{"prefix": "203.0.113.0/24", "action": "rewrite"}, ...]
@@ -124,6 +125,7 @@ static void pg_cmd_stats(struct pg_json *j)
 	pg_jf(j, "{");
 	for (i = 0; i < PG_STAT_MAX; i++)
 		pg_jf(j, "\"%s\": %" PRIu64 ", ", pg_stat_descs[i].name, c[i]);
+	pg_jf(j, "\"not_understood\": %" PRIu64 ", ", pg_stats_not_understood(c));
 	pg_jf(j,
 	      "\"flows\": %" PRIu64 ", \"sources\": %" PRIu64 ", \"evictions\": %" PRIu64
 	      ", \"tx_dropped\": %" PRIu64 ", \"ring_dropped\": %" PRIu64

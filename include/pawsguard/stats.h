@@ -14,6 +14,17 @@ struct pg_stat_desc {
 static const struct pg_stat_desc pg_stat_descs[PG_STAT_MAX] = {PG_STATS_LIST(PG_STAT_DESC)};
 #undef PG_STAT_DESC
 
+/* Packets passed untouched because they were not understood, all reasons. */
+static inline uint64_t pg_stats_not_understood(const uint64_t c[PG_STAT_MAX])
+{
+	uint64_t n = 0;
+	int i;
+
+	for (i = PG_STAT_REASON_FIRST; i <= PG_STAT_REASON_LAST; i++)
+		n += c[i];
+	return n;
+}
+
 static inline const char *pg_action_name(uint32_t a)
 {
 	return a == PG_ACT_REWRITE ? "rewrite" : a == PG_ACT_STRIP ? "strip" : "none";
