@@ -4,6 +4,12 @@
  * program that only returns XDP_PASS / TC_ACT_OK, measured in the same run on the same
  * packet. Maps are set up through the skeleton with the shared structs of types.h.
  *
+ * BPF_PROG_TEST_RUN runs all repeats on one buffer: a rewrite in one repeat is the input of
+ * the next. So the flow the established and TC cases hit is seeded with offset 0 and a
+ * position behind the virtual clock (a client clock of 1 kHz or slower, past its first
+ * second): every repeat does the whole lookup, rewrite and checksum update, and leaves
+ * the bytes as it found them, as real traffic would find them.
+ *
  * Usage: pg-bench-xdp [REPEAT]   (root; REPEAT defaults to 1000000)
  */
 #include <errno.h>
@@ -57,6 +63,31 @@ static size_t build(uint8_t *p, uint8_t proto, const uint8_t src[4], const uint8
 	return len;
 }
 
+/* The flow of (client:40000, server:80) in its steady state, TSval mapped onto itself. */
+static int seed_steady_flow(struct pawsguard_bpf *skel, const uint8_t client[4],
+			    const uint8_t server[4], uint32_t tsval)
+{
+	struct pg_flow_key4 k = {.cport = pg_htons(40000), .sport = pg_htons(80)};
+	struct timespec rt;
+	struct pg_flow f;
+	uint64_t vnow;
+	int fd = bpf_map__fd(skel->maps.pg_flows4);
+
+	memcpy(&k.client, client, 4);
+	memcpy(&k.server, server, 4);
+	if (bpf_map_lookup_elem(fd, &k, &f))
+		return -1;
+	clock_gettime(CLOCK_REALTIME, &rt);
+	vnow = (uint64_t)rt.tv_sec * 1000 + (uint64_t)rt.tv_nsec / 1000000;
+	f.offset = 0;
+	f.state = PG_FS_EST;
+	/* The last position whose low 32 bits are tsval, a day or more behind the clock. */
+	f.fwd_pub = ((vnow - 86400000) & ~0xffffffffULL) | tsval;
+	if (f.fwd_pub > vnow - 86400000)
+		f.fwd_pub -= 1ULL << 32;
+	return bpf_map_update_elem(fd, &k, &f, BPF_EXIST);
+}
+
 /* Best of ROUNDS averages: the figure least disturbed by the rest of the machine. */
 static int run(int prog_fd, const uint8_t *pkt, size_t len, uint32_t repeat, uint32_t *ns,
 	       uint32_t *retval)
@@ -102,7 +133,7 @@ int main(int argc, char **argv)
 	} cases[] = {
 		{"non-TCP (UDP)", 0, 17, other_src, 0},
 		{"TCP, source outside pools", 0, 6, other_src, 0x10},
-		{"pool SYN (retransmit: flow found, offset reused)", 0, 6, pool_src, 0x02},
+		{"pool SYN again (same ISN: retransmit path)", 0, 6, pool_src, 0x02},
 		{"pool established segment (TSval rewrite)", 0, 6, pool_src, 0x10},
 		{"TC egress: TSecr translated back", 1, 6, pool_src, 0x10},
 	};
@@ -129,13 +160,17 @@ int main(int argc, char **argv)
 		fprintf(stderr, "pg-bench-xdp: cannot set up maps\n");
 		return 1;
 	}
-	/* The flow the established and TC cases hit: created by the program from its SYN. */
+	/* The flow the cases hit: created by the program from its SYN. */
 	len = build(pkt, 6, pool_src, server, 40000, 80, 0x02, 1000, 5000, 0);
 	run(bpf_program__fd(skel->progs.pg_xdp_ingress), pkt, len, 1, &ns, &rv);
 
 	printf("BPF_PROG_TEST_RUN, best of %d x %u repeats, ns per packet\n", ROUNDS, repeat);
 	printf("%-52s %8s %8s %7s\n", "case", "prog", "pass", "ratio");
 	for (i = 0; i < (int)(sizeof(cases) / sizeof(cases[0])); i++) {
+		if (i == 3 && seed_steady_flow(skel, pool_src, server, 5000)) {
+			fprintf(stderr, "pg-bench-xdp: cannot seed the flow\n");
+			return 1;
+		}
 		int prog = bpf_program__fd(cases[i].tc ? skel->progs.pg_tc_egress
 						       : skel->progs.pg_xdp_ingress);
 		int pass = bpf_program__fd(cases[i].tc ? skel->progs.pg_tc_pass
