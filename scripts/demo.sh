@@ -35,11 +35,11 @@ trap 'exit 1' INT TERM
 
 say() { printf '\n\033[1m%s\033[0m\n' "$*"; }
 
-say "Building the scene: clients $C1_IP4 and $C2_IP4 behind NAT $NAT_IP4, server $SRV_IP4"
+say "Building the scene in network namespaces"
 topo_up direct || exit 1
 topo_check || exit 1
-echo "clients ${C1_IP4:-} and ${C2_IP4:-} share NAT address $NAT_IP4 and source port 40000;"
-echo "the server closes first, keeps TIME-WAIT, and runs with net.ipv4.tcp_rfc1337=1."
+echo "clients $C1_IP4 and $C2_IP4 share NAT address $NAT_IP4 and source port 40000;"
+echo "server $SRV_IP4 closes first, keeps TIME-WAIT, and runs with net.ipv4.tcp_rfc1337=1."
 
 say "1. Without pawsguard: 4 connects, alternating clients, 2 s apart"
 scenario_run 4 4 6001 100000 3

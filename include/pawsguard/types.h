@@ -162,7 +162,7 @@ struct pg_config {
 	X(SYN, "syn", "SYNs")                                                                      \
 	X(SYN_NO_TS, "syn_no_ts", "SYNs without a timestamp option")                               \
 	X(POOL_SYN, "pool_syn", "SYNs from a pool")                                                \
-	X(SYN_RETRANS, "syn_retrans", "pool SYN retransmits (offset reused)")                      \
+	X(SYN_RETRANS, "syn_retrans", "pool SYN retransmits (same ISN)")                             \
 	X(TSVAL_REWRITTEN, "tsval_rewritten", "TSvals rewritten")                                  \
 	X(TS_STRIPPED, "ts_stripped", "timestamp options stripped")                                \
 	X(TSECR_TRANSLATED, "tsecr_translated", "TSecrs translated back")                          \
