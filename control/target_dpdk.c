@@ -173,6 +173,29 @@ static uint64_t pg_jnum(struct json_object *o, const char *k)
 	return json_object_object_get_ex(o, k, &v) ? (uint64_t)json_object_get_int64(v) : 0;
 }
 
+/*
+ * Run a command whose reply is an array: *val is the array, *cnt its length, and *v an
+ * array of cnt zeroed records of size sz (at least one, so callers never see NULL).
+ * The caller puts *root.
+ */
+static int pg_tel_array(struct pg_target *t, const char *cmd, const char *param,
+			struct json_object **root, struct json_object **val, size_t *cnt, size_t sz,
+			void **v, char *err, size_t el)
+{
+	int rc = pg_tel_cmd(t, cmd, param, root, val, err, el);
+
+	if (rc)
+		return rc;
+	*cnt = json_object_is_type(*val, json_type_array) ? json_object_array_length(*val) : 0;
+	*v = calloc(*cnt ? *cnt : 1, sz);
+	if (!*v) {
+		json_object_put(*root);
+		snprintf(err, el, "out of memory");
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 static int pg_dpdk_pool_list(struct pg_target *t, struct pg_pool_entry **out, size_t *n, char *err,
 			     size_t el)
 {
@@ -181,15 +204,10 @@ static int pg_dpdk_pool_list(struct pg_target *t, struct pg_pool_entry **out, si
 	size_t i, cnt;
 	int rc;
 
-	rc = pg_tel_cmd(t, "/pawsguard/pools", NULL, &root, &val, err, el);
+	rc = pg_tel_array(t, "/pawsguard/pools", NULL, &root, &val, &cnt, sizeof(*v), (void **)&v,
+			  err, el);
 	if (rc)
 		return rc;
-	cnt = json_object_is_type(val, json_type_array) ? json_object_array_length(val) : 0;
-	v = calloc(cnt ? cnt : 1, sizeof(*v));
-	if (!v) {
-		json_object_put(root);
-		return -ENOMEM;
-	}
 	*n = 0;
 	for (i = 0; i < cnt; i++) {
 		struct json_object *o = json_object_array_get_idx(val, i);
@@ -243,15 +261,10 @@ static int pg_dpdk_sources(struct pg_target *t, struct pg_src_rec **out, size_t 
 	size_t i, cnt;
 	int rc;
 
-	rc = pg_tel_cmd(t, "/pawsguard/sources", "500", &root, &val, err, el);
+	rc = pg_tel_array(t, "/pawsguard/sources", "500", &root, &val, &cnt, sizeof(*v),
+			  (void **)&v, err, el);
 	if (rc)
 		return rc;
-	cnt = json_object_is_type(val, json_type_array) ? json_object_array_length(val) : 0;
-	v = calloc(cnt ? cnt : 1, sizeof(*v));
-	if (!v) {
-		json_object_put(root);
-		return -ENOMEM;
-	}
 	for (i = 0; i < cnt; i++) {
 		struct json_object *o = json_object_array_get_idx(val, i);
 		uint32_t act = PG_ACT_NONE;
@@ -261,7 +274,7 @@ static int pg_dpdk_sources(struct pg_target *t, struct pg_src_rec **out, size_t 
 		v[i].s.action = act;
 		v[i].s.syns = (uint32_t)pg_jnum(o, "syns");
 		v[i].s.backwards = (uint32_t)pg_jnum(o, "backwards");
-		v[i].s.max_fwd = (uint32_t)pg_jnum(o, "max_fwd");
+		v[i].s.max_fwd = pg_jnum(o, "max_fwd"); /* unwrapped, 64-bit */
 		v[i].s.raw_max = (uint32_t)pg_jnum(o, "raw_max");
 		v[i].s.flows = (uint32_t)pg_jnum(o, "flows");
 		v[i].age_ms = pg_jnum(o, "age_ms");
@@ -280,15 +293,10 @@ static int pg_dpdk_flows(struct pg_target *t, struct pg_flow_rec **out, size_t *
 	size_t i, cnt;
 	int rc;
 
-	rc = pg_tel_cmd(t, "/pawsguard/flows", "500", &root, &val, err, el);
+	rc = pg_tel_array(t, "/pawsguard/flows", "500", &root, &val, &cnt, sizeof(*v), (void **)&v,
+			  err, el);
 	if (rc)
 		return rc;
-	cnt = json_object_is_type(val, json_type_array) ? json_object_array_length(val) : 0;
-	v = calloc(cnt ? cnt : 1, sizeof(*v));
-	if (!v) {
-		json_object_put(root);
-		return -ENOMEM;
-	}
 	for (i = 0; i < cnt; i++) {
 		struct json_object *o = json_object_array_get_idx(val, i);
 		const char *st = pg_jstr(o, "state");

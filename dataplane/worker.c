@@ -79,38 +79,27 @@ uint64_t pg_realtime_ns(void)
 
 /*
  * The owner of a frame: hash of its client address (IP source from the client side, IP
- * destination from the server side). The Ethernet/VLAN walk is the parser's (parse.h), so
+ * destination from the server side). The Ethernet/VLAN walk is the parser's (pg_parse_l2), so
  * that every frame the pipeline would translate lands where its state is; anything else
  * stays with the worker that received it, as the pipeline will not touch it.
  */
-static inline unsigned int pg_owner(const struct rte_mbuf *m, unsigned int side, unsigned int self,
+static inline unsigned int pg_owner(struct rte_mbuf *m, unsigned int side, unsigned int self,
 				    unsigned int n)
 {
-	const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
-	uint32_t len = rte_pktmbuf_data_len(m), off = PG_ETH_HLEN, h, a4;
-	uint16_t proto;
-	int i;
+	uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *), *end = d + rte_pktmbuf_data_len(m), *l3;
+	uint32_t h, a4;
+	int proto;
 
-	if (len < PG_ETH_HLEN)
-		return self;
-	proto = pg_get_be16(d + 12);
-	for (i = 0; i < PG_VLAN_MAX; i++) {
-		if (proto != PG_ETH_P_8021Q && proto != PG_ETH_P_8021AD)
-			break;
-		if (off + 4 > len)
-			return self;
-		proto = pg_get_be16(d + off + 2);
-		off += 4;
-	}
+	proto = pg_parse_l2(d, end, &l3);
 	if (proto == PG_ETH_P_IP) {
-		if (off + 20 > len)
+		if (l3 + 20 > end)
 			return self;
-		memcpy(&a4, d + off + (side == PG_SIDE_CLIENT ? 12 : 16), sizeof(a4));
+		memcpy(&a4, l3 + (side == PG_SIDE_CLIENT ? 12 : 16), sizeof(a4));
 		h = rte_hash_crc_4byte(a4, PG_OWNER_SEED);
 	} else if (proto == PG_ETH_P_IPV6) {
-		if (off + 40 > len)
+		if (l3 + 40 > end)
 			return self;
-		h = rte_hash_crc(d + off + (side == PG_SIDE_CLIENT ? 8 : 24), 16, PG_OWNER_SEED);
+		h = rte_hash_crc(l3 + (side == PG_SIDE_CLIENT ? 8 : 24), 16, PG_OWNER_SEED);
 	} else {
 		return self;
 	}

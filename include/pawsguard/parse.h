@@ -251,6 +251,32 @@ PG_INLINE int pg_parse_ipv6(struct pg_pkt *pkt, uint8_t *ip)
 }
 
 /*
+ * Walk Ethernet and up to two VLAN tags (802.1Q, 802.1ad): the EtherType of the L3 header,
+ * which starts at *l3, or -1 when the frame ends first. Dataplanes that place packets by
+ * address use it too, so they agree with the parser on where the IP header is.
+ */
+PG_INLINE int pg_parse_l2(uint8_t *data, uint8_t *end, uint8_t **l3)
+{
+	uint8_t *p = data + PG_ETH_HLEN;
+	uint16_t proto;
+	int i;
+
+	if (p > end)
+		return -1;
+	proto = pg_get_be16(data + 12);
+	for (i = 0; i < PG_VLAN_MAX; i++) {
+		if (proto != PG_ETH_P_8021Q && proto != PG_ETH_P_8021AD)
+			break;
+		if (p + 4 > end)
+			return -1;
+		proto = pg_get_be16(p + 2);
+		p += 4;
+	}
+	*l3 = p;
+	return proto;
+}
+
+/*
  * Parse a packet of len bytes of which [data, end) is readable: len is more than
  * end - data where only the headers are linear (a GSO packet at TC egress is one IP
  * packet of up to 64 KB). Lengths are checked against len, every read against end.
@@ -258,29 +284,20 @@ PG_INLINE int pg_parse_ipv6(struct pg_pkt *pkt, uint8_t *ip)
  */
 PG_INLINE int pg_parse_len(struct pg_pkt *pkt, uint8_t *data, uint8_t *end, uint32_t len)
 {
-	uint8_t *p = data + PG_ETH_HLEN;
-	uint16_t proto;
-	int i;
+	uint8_t *l3 = data;
+	int proto;
 
 	pkt->data = data;
 	pkt->end = end;
 	pkt->len = len;
 	pkt->ts_off = 0;
-	if (p > end)
+	proto = pg_parse_l2(data, end, &l3);
+	if (proto < 0)
 		return PG_STAT_BAD_L2;
-	proto = pg_get_be16(data + 12);
-	for (i = 0; i < PG_VLAN_MAX; i++) {
-		if (proto != PG_ETH_P_8021Q && proto != PG_ETH_P_8021AD)
-			break;
-		if (p + 4 > end)
-			return PG_STAT_BAD_L2;
-		proto = pg_get_be16(p + 2);
-		p += 4;
-	}
 	if (proto == PG_ETH_P_IP)
-		return pg_parse_ipv4(pkt, p);
+		return pg_parse_ipv4(pkt, l3);
 	if (proto == PG_ETH_P_IPV6)
-		return pg_parse_ipv6(pkt, p);
+		return pg_parse_ipv6(pkt, l3);
 	return PG_STAT_NOT_IP;
 }
 

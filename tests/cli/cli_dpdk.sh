@@ -69,6 +69,10 @@ expect_out "stats --watch 1 --count 2" "packets" "$PG" stats --watch 1 --count 2
 expect_out "sources" "192.0.2.10 +none +4 +2" "$PG" sources "${D[@]}"
 expect_out "sources --sort rescued --json --limit 1" '"addr":"192.0.2.10"' \
 	"$PG" sources --sort rescued --json --limit 1 "${D[@]}"
+expect_out "sources --json" '"lead_ms"' "$PG" sources --json "${D[@]}"
+lead=$(jq_py 'max(abs(x["lead_ms"]) for x in d if x["action"] == "rewrite")')
+[ "$lead" -lt 86400000 ] && ok "pool sources run within a day of the clock (lead $lead ms)" ||
+	bad "lead_ms $lead: max_fwd lost its unwrapped position"
 expect_out "flows" "10.1.1.1:41000 +192.0.2.1:80 +[0-9]+ +syn" "$PG" flows "${D[@]}"
 expect_out "flows --json --limit 2" '"client":"10.1.1' "$PG" flows --json --limit 2 "${D[@]}"
 [ "$(jq_py 'len(d)')" = 2 ] && ok "--limit 2 keeps two flows" || bad "flows --limit"

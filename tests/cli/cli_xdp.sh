@@ -96,6 +96,10 @@ expect_out "stats --json" '"pool_syn":2' pgc stats --json
 expect_out "flows" "192.0.2.10:41001 +192.0.2.1:80 +[0-9]+ +syn" pgc flows --limit 5
 expect_out "flows --json" '"cport":41000' pgc flows --json
 expect_out "sources --sort rescued --json" '"action":"rewrite"' pgc sources --sort rescued --json --limit 1
+expect_out "sources --json" '"lead_ms"' pgc sources --json --iface pgca
+lead=$(jq_py 'max(abs(x["lead_ms"]) for x in d if x["action"] == "rewrite")')
+[ "$lead" -lt 86400000 ] && ok "pool sources run within a day of the clock (lead $lead ms)" ||
+	bad "lead_ms $lead: max_fwd lost its unwrapped position"
 expect_out "suggest: nothing left outside the pools" "no NAT suspects" pgc suggest
 expect_out "stats --watch 1 --count 2" "packets" pgc stats --watch 1 --count 2
 [ "$(grep -c '^pawsguard xdp pgca' "$TMP/out")" = 2 ] && ok "watch printed twice" || bad "watch output"

@@ -17,17 +17,6 @@ trap 'dp_cleanup "$PREFIX"; rm -rf "$TMP"' EXIT
 trap 'exit 1' INT TERM
 failures=0
 
-check() { # check DESCRIPTION CONDITION...
-	local what=$1
-	shift
-	if "$@"; then
-		echo "ok   - $what"
-	else
-		echo "FAIL - $what"
-		failures=$((failures + 1))
-	fi
-}
-
 # bad "WHAT" "EXPECTED WORDS" ARGS...: exit 2, exactly one line on stderr, nothing on stdout.
 bad() {
 	local what=$1 words=$2 rc

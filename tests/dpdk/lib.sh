@@ -13,8 +13,11 @@
 #                             non-zero if it had to be killed
 #   dp_cleanup PREFIX         kill a leftover appliance, remove /var/run/dpdk/PREFIX
 #   dp_counter OUT NAME       a final counter from the appliance's output
+#   check DESCRIPTION CMD...  tests/check.sh
 PG_PYTHON=${PG_PYTHON:-/usr/bin/python3}
 DP_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=../check.sh
+. "$DP_DIR/../check.sh"
 PGTEL="$DP_DIR/pgtel.py"
 DP_PID=""
 # shellcheck disable=SC2034 # read by the scripts that source this file

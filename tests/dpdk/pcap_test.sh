@@ -23,17 +23,6 @@ trap 'dp_cleanup "$PREFIX"; rm -rf "$TMP"' EXIT
 trap 'exit 1' INT TERM
 failures=0
 
-check() { # check DESCRIPTION CONDITION...
-	local what=$1
-	shift
-	if "$@"; then
-		echo "ok   - $what"
-	else
-		echo "FAIL - $what"
-		failures=$((failures + 1))
-	fi
-}
-
 if [ "$MODE" = evict ]; then
 	"$PG_PYTHON" "$HERE/gen_pcap.py" evict "$TMP" >/dev/null || { echo "FAIL: generator"; exit 1; }
 	"$PG_PYTHON" "$HERE/gen_pcap.py" fixture "$TMP" >/dev/null || { echo "FAIL: generator"; exit 1; }

@@ -18,16 +18,8 @@ NCONN=${NCONN:-6}
 BYTES=${BYTES:-100000}
 failures=${failures:-0}
 
-check() {
-	local what=$1
-	shift
-	if "$@"; then
-		echo "ok   - $what"
-	else
-		echo "FAIL - $what"
-		failures=$((failures + 1))
-	fi
-}
+# shellcheck source=../check.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../check.sh"
 
 paws_snapshot() {
 	P_TW=$(nstat_get "$NS_SRV" TcpExtPAWSTimewait)
