@@ -6,7 +6,7 @@ set -eu
 PKGS="build-essential pkg-config meson ninja-build clang llvm lld libclang-rt-14-dev
 libbpf-dev libxdp-dev xdp-tools bpftool libelf-dev zlib1g-dev linux-libc-dev
 dpdk dpdk-dev libdpdk-dev libpcap-dev libjson-c-dev libnuma-dev
-python3 python3-scapy iproute2 nftables conntrack ethtool tcpdump tshark
+python3 python3-scapy iproute2 nftables conntrack ethtool tcpdump
 procps iputils-ping netcat-openbsd clang-format"
 
 missing=""
@@ -30,8 +30,6 @@ fi
 
 echo "deps: installing:$missing"
 export DEBIAN_FRONTEND=noninteractive
-# tshark asks whether non-root users may capture; answer once, non-interactively.
-echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
 apt-get update -q
 # shellcheck disable=SC2086
 apt-get install -y -q --no-install-recommends $missing
