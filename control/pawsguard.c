@@ -348,10 +348,11 @@ static int open_target(struct ctx *c, struct pg_target *t)
 		return fail("no pawsguard running: attach one (pawsguard attach IFACE) or start "
 			    "pawsguard-dpdk, or name it with --iface/--dpdk");
 	if (nx + np > 1) {
-		snprintf(msg, sizeof(msg),
-			 "%d pawsguard targets running (%s%s%s...): choose one with --iface or "
-			 "--dpdk",
-			 nx + np, nx ? "xdp " : "dpdk ", nx ? x[0] : p[0], "");
+		snprintf(
+			msg, sizeof(msg),
+			"%d pawsguard targets running (%s %s and more): choose one with --iface or "
+			"--dpdk",
+			nx + np, nx ? "xdp" : "dpdk", nx ? x[0] : p[0]);
 		return fail(msg);
 	}
 	if (nx)

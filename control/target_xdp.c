@@ -170,10 +170,22 @@ static int pg_xdp_pool_del(struct pg_target *t, const struct pg_cidr *c, char *e
 	return 0;
 }
 
+/* Room for one more zeroed record at the end of *v (cnt in use), or NULL. */
+static void *pg_grow(void **v, size_t cnt, size_t sz)
+{
+	uint8_t *nv = realloc(*v, (cnt + 1) * sz);
+
+	if (!nv)
+		return NULL;
+	*v = nv;
+	memset(nv + cnt * sz, 0, sz);
+	return nv + cnt * sz;
+}
+
 static int pg_xdp_pool_list(struct pg_target *t, struct pg_pool_entry **out, size_t *n, char *err,
 			    size_t el)
 {
-	struct pg_pool_entry *v = NULL, *nv;
+	struct pg_pool_entry *v = NULL;
 	size_t cnt = 0;
 	int fam;
 
@@ -188,14 +200,11 @@ static int pg_xdp_pool_list(struct pg_target *t, struct pg_pool_entry **out, siz
 			prev = &key;
 			if (bpf_map_lookup_elem(fd, &key, &val))
 				continue;
-			nv = realloc(v, (cnt + 1) * sizeof(*v));
-			if (!nv) {
+			if (!pg_grow((void **)&v, cnt, sizeof(*v))) {
 				free(v);
 				snprintf(err, el, "out of memory");
 				return -ENOMEM;
 			}
-			v = nv;
-			memset(&v[cnt], 0, sizeof(v[cnt]));
 			v[cnt].cidr.family = (uint8_t)fam;
 			v[cnt].cidr.prefixlen = (uint8_t)key.prefixlen;
 			memcpy(v[cnt].cidr.addr, key.addr, fam == 4 ? 4 : 16);
@@ -271,7 +280,7 @@ static int pg_xdp_stats(struct pg_target *t, struct pg_stats_rec *out, char *err
 static int pg_xdp_sources(struct pg_target *t, struct pg_src_rec **out, size_t *n, char *err,
 			  size_t el)
 {
-	struct pg_src_rec *v = NULL, *nv;
+	struct pg_src_rec *v = NULL;
 	struct pg_addr key, next;
 	uint64_t now = pg_realtime_ns();
 	size_t cnt = 0;
@@ -280,13 +289,11 @@ static int pg_xdp_sources(struct pg_target *t, struct pg_src_rec **out, size_t *
 	while (bpf_map_get_next_key(t->fd[M_SOURCES], prev, &next) == 0) {
 		key = next;
 		prev = &key;
-		nv = realloc(v, (cnt + 1) * sizeof(*v));
-		if (!nv) {
+		if (!pg_grow((void **)&v, cnt, sizeof(*v))) {
 			free(v);
 			snprintf(err, el, "out of memory");
 			return -ENOMEM;
 		}
-		v = nv;
 		if (bpf_map_lookup_elem(t->fd[M_SOURCES], &key, &v[cnt].s))
 			continue;
 		v[cnt].addr = key;
@@ -308,18 +315,16 @@ static int pg_xdp_flows_of(int fd, bool v4, struct pg_flow_rec **v, size_t *cnt,
 	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
 		key = next;
 		prev = &key;
-		nv = realloc(*v, (*cnt + 1) * sizeof(**v));
+		nv = pg_grow((void **)v, *cnt, sizeof(**v));
 		if (!nv)
 			return -ENOMEM;
-		*v = nv;
-		if (bpf_map_lookup_elem(fd, &key, &nv[*cnt].f))
+		if (bpf_map_lookup_elem(fd, &key, &nv->f))
 			continue;
 		if (v4)
-			pg_flow_key_from4((struct pg_flow_key4 *)&key, &nv[*cnt].k);
+			pg_flow_key_from4((struct pg_flow_key4 *)&key, &nv->k);
 		else
-			nv[*cnt].k = key;
-		nv[*cnt].age_ms =
-			now > nv[*cnt].f.last_ns ? (now - nv[*cnt].f.last_ns) / 1000000 : 0;
+			nv->k = key;
+		nv->age_ms = now > nv->f.last_ns ? (now - nv->f.last_ns) / 1000000 : 0;
 		(*cnt)++;
 	}
 	return 0;

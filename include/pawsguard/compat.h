@@ -101,9 +101,4 @@ PG_INLINE bool pg_ts_after(uint32_t a, uint32_t b)
 	return (int32_t)(a - b) > 0;
 }
 
-PG_INLINE uint32_t pg_ts_max(uint32_t a, uint32_t b)
-{
-	return pg_ts_after(a, b) ? a : b;
-}
-
 #endif /* PAWSGUARD_COMPAT_H */
