@@ -40,7 +40,13 @@ struct {
 	__uint(max_entries, 65536);
 } pg_sources SEC(".maps");
 
-/* Flows: IPv4 with a compact key (types.h), IPv6 with the full one; sized together. */
+/*
+ * Flows: IPv4 with a compact key (types.h), IPv6 with the full one; all four sized alike.
+ * Two eviction classes (docs/DESIGN.md, "Eviction classes"): established flows live in
+ * pg_flows4/6, handshakes and orphans in pg_uflows4/6. Each LRU map evicts only within
+ * itself, so a flood of SYNs or stray segments churns the unconfirmed maps and never
+ * pushes an established flow out; a flow moves on the handshake's ACK or on adoption.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__type(key, struct pg_flow_key4);
@@ -54,6 +60,20 @@ struct {
 	__type(value, struct pg_flow);
 	__uint(max_entries, 65536);
 } pg_flows6 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__type(key, struct pg_flow_key4);
+	__type(value, struct pg_flow);
+	__uint(max_entries, 262144);
+} pg_uflows4 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__type(key, struct pg_flow_key);
+	__type(value, struct pg_flow);
+	__uint(max_entries, 65536);
+} pg_uflows6 SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -134,38 +154,75 @@ PG_INLINE struct pg_source *pg_env_source(struct pg_env *e, const struct pg_addr
 	return s;
 }
 
+/* Established first: the one lookup of the fast path. */
 PG_INLINE struct pg_flow *pg_env_flow(struct pg_env *e, const struct pg_flow_key *k)
 {
 	struct pg_flow_key4 k4;
+	struct pg_flow *f;
 
 	(void)e;
-	if (!pg_flow_key_is4(k))
-		return bpf_map_lookup_elem(&pg_flows6, k);
+	if (!pg_flow_key_is4(k)) {
+		f = bpf_map_lookup_elem(&pg_flows6, k);
+		return f ? f : bpf_map_lookup_elem(&pg_uflows6, k);
+	}
 	pg_flow_key_to4(k, &k4);
-	return bpf_map_lookup_elem(&pg_flows4, &k4);
+	f = bpf_map_lookup_elem(&pg_flows4, &k4);
+	return f ? f : bpf_map_lookup_elem(&pg_uflows4, &k4);
 }
 
+/* New entries are unconfirmed (pipeline.h): an LRU map makes room by evicting its LRU. */
 PG_INLINE struct pg_flow *pg_env_flow_add(struct pg_env *e, const struct pg_flow_key *k,
 					  const struct pg_flow *init)
 {
 	struct pg_flow_key4 k4;
-	struct pg_flow *f;
-	int rc;
+	struct pg_flow *f = NULL;
 
-	/* An LRU map makes room by evicting the least recently used flow. */
 	if (pg_flow_key_is4(k)) {
 		pg_flow_key_to4(k, &k4);
-		rc = bpf_map_update_elem(&pg_flows4, &k4, init, BPF_ANY);
+		if (!bpf_map_update_elem(&pg_uflows4, &k4, init, BPF_ANY))
+			f = bpf_map_lookup_elem(&pg_uflows4, &k4);
 	} else {
-		rc = bpf_map_update_elem(&pg_flows6, k, init, BPF_ANY);
+		if (!bpf_map_update_elem(&pg_uflows6, k, init, BPF_ANY))
+			f = bpf_map_lookup_elem(&pg_uflows6, k);
 	}
-	if (rc == 0) {
-		f = pg_env_flow(e, k);
-		if (f)
-			return f;
+	if (!f)
+		e->st->c[PG_STAT_TABLE_FULL]++;
+	return f;
+}
+
+/*
+ * Move a flow to the established map: copy, then delete the unconfirmed entry. An entry
+ * already established (a 4-tuple reused after its handshake) stays where it is. If the copy
+ * fails the flow keeps translating from the unconfirmed map.
+ */
+PG_INLINE struct pg_flow *pg_env_flow_confirm(struct pg_env *e, const struct pg_flow_key *k,
+					      struct pg_flow *f)
+{
+	struct pg_flow_key4 k4;
+	struct pg_flow *n;
+	void *est, *unc, *key;
+
+	if (pg_flow_key_is4(k)) {
+		pg_flow_key_to4(k, &k4);
+		key = &k4;
+		est = &pg_flows4;
+		unc = &pg_uflows4;
+	} else {
+		key = (void *)k;
+		est = &pg_flows6;
+		unc = &pg_uflows6;
 	}
-	e->st->c[PG_STAT_TABLE_FULL]++;
-	return NULL;
+	n = bpf_map_lookup_elem(est, key);
+	if (n)
+		return n;
+	if (bpf_map_update_elem(est, key, f, BPF_ANY))
+		return f;
+	n = bpf_map_lookup_elem(est, key);
+	if (!n)
+		return f;
+	bpf_map_delete_elem(unc, key);
+	(void)e;
+	return n;
 }
 
 #include "pawsguard/pipeline.h"

@@ -14,6 +14,14 @@
  *   struct pg_flow *pg_env_flow(struct pg_env *e, const struct pg_flow_key *k);
  *   struct pg_flow *pg_env_flow_add(struct pg_env *e, const struct pg_flow_key *k,
  *                                   const struct pg_flow *init); NULL if it cannot
+ *   struct pg_flow *pg_env_flow_confirm(struct pg_env *e, const struct pg_flow_key *k,
+ *                                       struct pg_flow *f);  never NULL
+ *
+ * Eviction classes (docs/DESIGN.md, "Eviction classes"): an entry is added unconfirmed
+ * (a handshake or an orphan) and becomes established when the pipeline confirms it (the
+ * handshake's ACK, or adoption from the echo); pg_env_flow_confirm() moves it to the
+ * established class and returns where it lives now (BPF: another map). A full table
+ * evicts unconfirmed entries before any established one.
  *
  * Entries returned may be shared with other CPUs: see translate.h for max_fwd.
  */
@@ -40,6 +48,8 @@ struct pg_source *pg_env_source(struct pg_env *e, const struct pg_addr *a, bool 
 struct pg_flow *pg_env_flow(struct pg_env *e, const struct pg_flow_key *k);
 struct pg_flow *pg_env_flow_add(struct pg_env *e, const struct pg_flow_key *k,
 				const struct pg_flow *init);
+struct pg_flow *pg_env_flow_confirm(struct pg_env *e, const struct pg_flow_key *k,
+				    struct pg_flow *f);
 #endif
 
 enum pg_verdict {
@@ -87,6 +97,58 @@ PG_INLINE void pg_flow_end_bare(struct pg_env *env, const struct pg_pkt *pkt, bo
 	f = pg_flow_find(env, &key, now, cfg);
 	if (f)
 		pg_flow_touch(f, pkt->flags, in, now);
+}
+
+/*
+ * Publish a flow's forwarded TSval (unwrapped t64, ahead of the clock) in its source's
+ * max_fwd, so that the source's next SYN stays above it. A flow adopted before its source
+ * sent a SYN here creates the source.
+ */
+PG_INLINE void pg_flow_publish(struct pg_env *env, const struct pg_flow_key *key,
+			       const struct pg_flow *f, uint64_t t64, uint64_t vnow, uint64_t now)
+{
+	struct pg_source *s = pg_env_source(env, &key->client, f->flags & PG_FF_ADOPTED);
+
+	if (s) {
+		pg_source_raise(s, pg_flow_pub_pos(f, t64, vnow));
+		s->last_ns = now;
+	}
+}
+
+/* The flow became established: move it to the established class. */
+PG_INLINE struct pg_flow *pg_flow_confirm(struct pg_env *env, struct pg_stats *st,
+					  const struct pg_flow_key *key, struct pg_flow *f)
+{
+	st->c[PG_STAT_FLOW_CONFIRMED]++;
+	return pg_env_flow_confirm(env, key, f);
+}
+
+/*
+ * A client-to-server segment with a timestamp on a 4-tuple without a live entry (stale:
+ * the dead or expired entry of the key, or NULL). From a rewrite pool it becomes an orphan
+ * whose offset the server's echo will teach (docs/DESIGN.md, "Learning a flow's offset");
+ * either way it passes untouched. Only here, off the path of known flows, is the pool
+ * looked up for a non-SYN segment.
+ */
+PG_INLINE int pg_ingress_unknown(struct pg_env *env, struct pg_stats *st, struct pg_pkt *pkt,
+				 const struct pg_flow_key *key, struct pg_flow *stale, uint64_t now)
+{
+	struct pg_flow nf;
+
+	if (pkt->flags & PG_TCP_RST)
+		return PG_V_PASS;
+	if (pg_env_pool(env, pkt, &key->client) != PG_ACT_REWRITE)
+		return PG_V_PASS;
+	pg_flow_orphan_init(&nf, pkt->tsval, now);
+	if (stale) {
+		*stale = nf;
+	} else {
+		if (!pg_env_flow_add(env, key, &nf))
+			return PG_V_PASS;
+		st->c[PG_STAT_UNCONF_ADD]++;
+	}
+	st->c[PG_STAT_ORPHAN_NEW]++;
+	return PG_V_PASS;
 }
 
 /* A client-to-server SYN carrying a timestamp. */
@@ -141,8 +203,12 @@ PG_INLINE int pg_ingress_syn(struct pg_env *env, struct pg_stats *st, const stru
 		 * A SYN after a reset (the client's RST to a server's challenge ACK) is the
 		 * handshake starting over.
 		 */
-		if (f->state != PG_FS_EST)
+		if (f->state != PG_FS_EST) {
+			/* A SYN-ACK seen before the reset was for the old attempt. */
+			if (f->state != PG_FS_SYN)
+				f->flags &= (uint8_t)~PG_FF_SYNACK;
 			f->state = PG_FS_SYN;
+		}
 		if (s && f->state == PG_FS_SYN &&
 		    (t64 < vnow + cfg->clock_lag_ms ||
 		     (fresh && t64 <= *(volatile uint64_t *)&s->max_fwd))) {
@@ -161,7 +227,7 @@ PG_INLINE int pg_ingress_syn(struct pg_env *env, struct pg_stats *st, const stru
 		} else if (pg_tsval_must_publish(f, t64, vnow)) {
 			f->fwd_pub = t64;
 			if (s)
-				pg_source_raise(s, t64);
+				pg_source_raise(s, pg_flow_pub_pos(f, t64, vnow));
 		}
 		f->last_ns = now;
 	} else {
@@ -184,6 +250,7 @@ PG_INLINE int pg_ingress_syn(struct pg_env *env, struct pg_stats *st, const stru
 				pg_flow_retire(env, &key);
 				return PG_V_PASS;
 			}
+			st->c[PG_STAT_UNCONF_ADD]++;
 		}
 		st->c[PG_STAT_FLOW_NEW]++;
 		if (s)
@@ -197,21 +264,25 @@ PG_INLINE int pg_ingress_syn(struct pg_env *env, struct pg_stats *st, const stru
 	return PG_V_MODIFIED;
 }
 
-/* Client to server: rewrite TSval (or strip it) for pool sources. */
-PG_INLINE int pg_ingress(struct pg_env *env, uint8_t *data, uint8_t *end, uint64_t now)
+/*
+ * Client to server: rewrite TSval (or strip it) for pool sources. len is the whole
+ * packet's length, of which only [data, end) need be readable: the headers of a frame
+ * whose payload lies in further buffers (a DPDK mbuf chain); see pg_parse_len().
+ */
+PG_INLINE int pg_ingress_len(struct pg_env *env, uint8_t *data, uint8_t *end, uint32_t len,
+			     uint64_t now)
 {
 	struct pg_stats *st = pg_env_stats(env);
 	const struct pg_config *cfg = pg_env_config(env);
 	struct pg_flow_key key;
-	struct pg_source *s;
 	struct pg_flow *f;
 	struct pg_pkt pkt;
-	uint64_t t64;
+	uint64_t t64, vnow;
 	uint32_t t;
 	int rc;
 
 	st->c[PG_STAT_PACKETS]++;
-	rc = pg_parse(&pkt, data, end);
+	rc = pg_parse_len(&pkt, data, end, len);
 	if (rc != PG_PARSE_TCP) {
 		pg_count(st, rc);
 		return PG_V_PASS;
@@ -236,24 +307,45 @@ PG_INLINE int pg_ingress(struct pg_env *env, uint8_t *data, uint8_t *end, uint64
 	 * must not change the offset of a flow in progress, and a hash miss is cheap.
 	 */
 	pg_pkt_flow_key(&pkt, true, &key);
-	f = pg_flow_find(env, &key, now, cfg);
-	if (!f)
-		return PG_V_PASS;
-	t = pg_flow_tsval(f, pkt.tsval);
-	pg_flow_touch(f, pkt.flags, true, now);
-	t64 = pg_flow_unwrap(f, t);
-	if (pg_tsval_must_publish(f, t64, pg_vclock(now))) {
-		f->fwd_pub = t64;
-		s = pg_env_source(env, &key.client, false);
-		if (s) {
-			pg_source_raise(s, t64);
-			s->last_ns = now;
+	f = pg_env_flow(env, &key);
+	if (PG_UNLIKELY(!f || !pg_flow_live(f, now, cfg)))
+		return pg_ingress_unknown(env, st, &pkt, &key, f, now);
+	if (PG_UNLIKELY(pg_flow_unconfirmed(f))) {
+		if (f->state == PG_FS_ORPHAN) {
+			pg_flow_orphan_see(f, pkt.tsval, now);
+			return PG_V_PASS;
+		}
+		if (!(f->flags & PG_FF_SYNACK)) {
+			/*
+			 * A segment after a SYN whose SYN-ACK never came back belongs to another
+			 * connection on the 4-tuple: the server kept an older one (and answered
+			 * the SYN with a challenge ACK), or the SYN was spoofed. Its offset is
+			 * not this entry's: learn it from the echo.
+			 */
+			pg_flow_orphan_init(f, pkt.tsval, now);
+			st->c[PG_STAT_ORPHAN_NEW]++;
+			return PG_V_PASS;
 		}
 	}
+	t = pg_flow_tsval(f, pkt.tsval);
+	t64 = pg_flow_unwrap(f, t);
+	vnow = pg_vclock(now);
+	if (pg_tsval_must_publish(f, t64, vnow)) {
+		f->fwd_pub = t64;
+		pg_flow_publish(env, &key, f, t64, vnow, now);
+	}
+	if (pg_flow_touch(f, pkt.flags, true, now))
+		pg_flow_confirm(env, st, &key, f);
 	if (pg_ts_set_tsval(&pkt, t))
 		return PG_V_PASS;
 	st->c[PG_STAT_TSVAL_REWRITTEN]++;
 	return PG_V_MODIFIED;
+}
+
+/* Client to server, the whole packet readable in [data, end). */
+PG_INLINE int pg_ingress(struct pg_env *env, uint8_t *data, uint8_t *end, uint64_t now)
+{
+	return pg_ingress_len(env, data, end, (uint32_t)(end - data), now);
 }
 
 /*
@@ -269,6 +361,7 @@ PG_INLINE int pg_egress_decide(struct pg_env *env, struct pg_pkt *pkt, uint8_t *
 	const struct pg_config *cfg = pg_env_config(env);
 	struct pg_flow_key key;
 	struct pg_flow *f;
+	uint64_t vnow;
 	int rc;
 
 	st->c[PG_STAT_PACKETS_OUT]++;
@@ -283,26 +376,46 @@ PG_INLINE int pg_egress_decide(struct pg_env *env, struct pg_pkt *pkt, uint8_t *
 	}
 	pg_pkt_flow_key(pkt, false, &key);
 	f = pg_flow_find(env, &key, now, cfg);
-	if (!f)
+	if (!f) {
+		st->c[PG_STAT_ECHO_UNMATCHED]++;
 		return PG_V_PASS;
+	}
+	if (PG_UNLIKELY(pg_flow_unconfirmed(f))) {
+		if (f->state == PG_FS_ORPHAN) {
+			/* The echo teaches the offset; this very TSecr is translated with it. */
+			vnow = pg_vclock(now);
+			pg_flow_adopt(f, pkt->tsecr, vnow, now);
+			if (f->fwd_pub >= vnow)
+				pg_flow_publish(env, &key, f, f->fwd_pub, vnow, now);
+			st->c[PG_STAT_FLOW_ADOPTED]++;
+			f = pg_flow_confirm(env, st, &key, f);
+		} else if ((pkt->flags & (PG_TCP_SYN | PG_TCP_ACK)) == (PG_TCP_SYN | PG_TCP_ACK)) {
+			f->flags |= PG_FF_SYNACK;
+		}
+	}
 	*tsecr = pg_flow_tsecr(f, pkt->tsecr);
 	pg_flow_touch(f, pkt->flags, false, now);
 	st->c[PG_STAT_TSECR_TRANSLATED]++;
 	return PG_V_MODIFIED;
 }
 
-/* Server to client, with the checksum updated in software. */
-PG_INLINE int pg_egress(struct pg_env *env, uint8_t *data, uint8_t *end, uint64_t now)
+/* Server to client, with the checksum updated in software; len as for pg_ingress_len(). */
+PG_INLINE int pg_egress_len(struct pg_env *env, uint8_t *data, uint8_t *end, uint32_t len,
+			    uint64_t now)
 {
 	struct pg_pkt pkt;
 	uint32_t tsecr = 0;
 
-	if (pg_egress_decide(env, &pkt, data, end, (uint32_t)(end - data), now, &tsecr) !=
-	    PG_V_MODIFIED)
+	if (pg_egress_decide(env, &pkt, data, end, len, now, &tsecr) != PG_V_MODIFIED)
 		return PG_V_PASS;
 	if (pg_ts_set_tsecr(&pkt, tsecr))
 		return PG_V_PASS;
 	return PG_V_MODIFIED;
+}
+
+PG_INLINE int pg_egress(struct pg_env *env, uint8_t *data, uint8_t *end, uint64_t now)
+{
+	return pg_egress_len(env, data, end, (uint32_t)(end - data), now);
 }
 
 #endif /* PAWSGUARD_PIPELINE_H */

@@ -16,6 +16,15 @@
 
 #define PG_PAWS_WINDOW 1 /* TCP_PAWS_WINDOW of the legacy per-peer check */
 #define PG_CAS_TRIES   8
+/*
+ * How far ahead of the virtual clock an adopted flow may push its source's max_fwd. A
+ * connection pawsguard never saw open carries TSvals of a clock unrelated to ours (Linux
+ * gives every 4-tuple its own random offset): followed without a bound, one such flow could
+ * make the source's next SYNs jump by up to 2^31 and turn serial comparisons around.
+ * 2^24 ms is 4.6 hours, far more than the margin and clock lag a flow translated by a
+ * previous run or a peer instance can carry (docs/DESIGN.md, "Learning a flow's offset").
+ */
+#define PG_ADOPT_LEAD_MAX_MS (1ULL << 24)
 
 /*
  * The virtual clock in milliseconds: 64-bit (it never wraps), its low 32 bits are what a
@@ -178,12 +187,76 @@ PG_INLINE void pg_flow_init(struct pg_flow *f, uint32_t tsval, uint64_t tsval_fw
 	f->syn_seq = seq;
 	f->syn_raw = tsval;
 	f->state = PG_FS_SYN;
-	f->pad[0] = f->pad[1] = f->pad[2] = 0;
+	f->flags = 0;
+	f->pad[0] = f->pad[1] = 0;
+}
+
+/*
+ * A provisional entry for a segment of a pool source on a 4-tuple without a live flow: it
+ * passes untouched and remembers the client's raw TSval until the server echoes.
+ */
+PG_INLINE void pg_flow_orphan_init(struct pg_flow *f, uint32_t tsval, uint64_t now)
+{
+	f->last_ns = now;
+	f->fwd_pub = 0;
+	f->offset = 0;
+	f->syn_seq = 0;
+	f->syn_raw = tsval;
+	f->state = PG_FS_ORPHAN;
+	f->flags = 0;
+	f->pad[0] = f->pad[1] = 0;
+}
+
+/*
+ * The client's latest raw TSval of an orphan: the largest seen, so that a reordered older
+ * segment cannot lower it. Raw TSvals never decrease in the order the client sends, and
+ * every segment the server accepted passed here first, so the echo's segment is at most
+ * this one and every later segment at least it.
+ */
+PG_INLINE void pg_flow_orphan_see(struct pg_flow *f, uint32_t tsval, uint64_t now)
+{
+	if (pg_ts_after(tsval, f->syn_raw))
+		f->syn_raw = tsval;
+	if (!pg_age_below(now, f->last_ns, PG_SEC_NS))
+		f->last_ns = now;
+}
+
+/*
+ * Learn an orphan's offset from the server's echo (RFC 7323: TSecr is ts_recent, the
+ * TSval' of the latest client segment the server accepted). Every later raw TSval is at or
+ * above the latest one seen, so raw + offset stays at or above ts_recent: all the server's
+ * per-connection PAWS check asks. fwd_pub starts at the echo's position nearest the
+ * virtual clock: later TSvals unwrap against it.
+ */
+PG_INLINE void pg_flow_adopt(struct pg_flow *f, uint32_t tsecr, uint64_t vnow, uint64_t now)
+{
+	f->offset = tsecr - f->syn_raw;
+	f->fwd_pub = vnow + (uint64_t)(int64_t)(int32_t)(tsecr - (uint32_t)vnow);
+	f->state = PG_FS_EST;
+	f->flags = PG_FF_ADOPTED;
+	f->last_ns = now;
+}
+
+/*
+ * The position a flow's TSval' t64 is published at in max_fwd: as it is, but an adopted
+ * flow at most PG_ADOPT_LEAD_MAX_MS ahead of the clock (see there).
+ */
+PG_INLINE uint64_t pg_flow_pub_pos(const struct pg_flow *f, uint64_t t64, uint64_t vnow)
+{
+	if ((f->flags & PG_FF_ADOPTED) && t64 > vnow + PG_ADOPT_LEAD_MAX_MS)
+		return vnow + PG_ADOPT_LEAD_MAX_MS;
+	return t64;
+}
+
+/* Entries that count as unconfirmed for eviction: handshakes and orphans. */
+PG_INLINE bool pg_flow_unconfirmed(const struct pg_flow *f)
+{
+	return f->state == PG_FS_SYN || f->state == PG_FS_ORPHAN;
 }
 
 PG_INLINE uint64_t pg_flow_timeout(const struct pg_flow *f, const struct pg_config *c)
 {
-	if (f->state == PG_FS_SYN)
+	if (f->state == PG_FS_SYN || f->state == PG_FS_ORPHAN)
 		return c->syn_timeout_ns;
 	if (f->state == PG_FS_EST)
 		return c->est_timeout_ns;
@@ -212,12 +285,15 @@ PG_INLINE bool pg_flow_syn_retrans(const struct pg_flow *f, uint32_t seq, uint64
 				   const struct pg_config *c)
 {
 	/* A late duplicate of the SYN after the handshake is the same connection too. */
-	return f->syn_seq == seq && pg_flow_live(f, now, c);
+	return f->state != PG_FS_ORPHAN && f->syn_seq == seq && pg_flow_live(f, now, c);
 }
 
 /* TCP state after a segment; in: client to server. */
 PG_INLINE uint8_t pg_flow_next_state(uint8_t state, uint8_t tcp_flags, bool in)
 {
+	/* An orphan has no offset yet: it waits for the echo whatever the segment says. */
+	if (state == PG_FS_ORPHAN)
+		return state;
 	if (tcp_flags & (0x01 | 0x04)) /* FIN, RST */
 		return PG_FS_CLOSING;
 	if (in && state == PG_FS_SYN && (tcp_flags & 0x10)) /* the handshake's ACK */
@@ -227,16 +303,19 @@ PG_INLINE uint8_t pg_flow_next_state(uint8_t state, uint8_t tcp_flags, bool in)
 
 /*
  * Refresh a flow after a segment. last_ns is written at most once a second: it is a
- * cache line shared by the CPUs of both directions, and timeouts are in seconds.
+ * cache line shared by the CPUs of both directions, and timeouts are in seconds. Returns
+ * true when the segment completed the handshake: the flow is to be confirmed.
  */
-PG_INLINE void pg_flow_touch(struct pg_flow *f, uint8_t tcp_flags, bool in, uint64_t now)
+PG_INLINE bool pg_flow_touch(struct pg_flow *f, uint8_t tcp_flags, bool in, uint64_t now)
 {
 	uint8_t st = pg_flow_next_state(f->state, tcp_flags, in);
+	bool confirm = st == PG_FS_EST && f->state == PG_FS_SYN;
 
 	if (st != f->state || !pg_age_below(now, f->last_ns, PG_SEC_NS)) {
 		f->state = st;
 		f->last_ns = now;
 	}
+	return confirm;
 }
 
 #endif /* PAWSGUARD_TRANSLATE_H */

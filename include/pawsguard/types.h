@@ -69,7 +69,17 @@ enum pg_flow_state {
 	PG_FS_SYN = 1,	   /* SYN forwarded, handshake not complete */
 	PG_FS_EST = 2,	   /* ACK seen from the client */
 	PG_FS_CLOSING = 3, /* FIN or RST seen in either direction */
+	/*
+	 * Orphan: a segment of a pool source on a 4-tuple without a live entry (pawsguard
+	 * restarted, failed over, evicted the flow, or never saw it open). Its offset is
+	 * learned from the server's next echo (docs/DESIGN.md, "Learning a flow's offset").
+	 */
+	PG_FS_ORPHAN = 4,
 };
+
+/* pg_flow.flags */
+#define PG_FF_SYNACK  0x01 /* SYN state: the server's SYN-ACK for this SYN went by */
+#define PG_FF_ADOPTED 0x02 /* the offset was learned from an echo, not chosen for a SYN */
 
 /* Flow key: always (client, server) whatever the packet's direction. */
 struct pg_flow_key {
@@ -119,9 +129,14 @@ struct pg_flow {
 	uint64_t fwd_pub; /* largest TSval' of the flow published in max_fwd, unwrapped */
 	uint32_t offset;  /* TSval' = TSval + offset, TSecr = TSecr' - offset */
 	uint32_t syn_seq; /* ISN of the client's SYN: tells a retransmit from a new connection */
-	uint32_t syn_raw; /* the client's TSval in its first SYN: the SYN-ACK's TSecr floor */
-	uint8_t state;	  /* enum pg_flow_state */
-	uint8_t pad[3];
+	/*
+	 * SYN state: the client's TSval in its first SYN, the SYN-ACK's TSecr floor.
+	 * Orphan: the client's latest raw TSval, from which the echo teaches the offset.
+	 */
+	uint32_t syn_raw;
+	uint8_t state; /* enum pg_flow_state */
+	uint8_t flags; /* PG_FF_* */
+	uint8_t pad[2];
 };
 
 /* Tunables. Times in nanoseconds. */
@@ -170,6 +185,13 @@ struct pg_config {
 	X(NAT_SUSPECT, "nat_suspect", "SYNs outside pools whose TSval went backwards")             \
 	X(FLOW_NEW, "flow_new", "flows created")                                                   \
 	X(FLOW_REUSE, "flow_reuse", "new flows on a known 4-tuple (NAT port reuse)")               \
+	X(ORPHAN_NEW, "orphan_new", "segments of unknown pool flows: offset to learn (orphans)")   \
+	X(FLOW_ADOPTED, "flow_adopted", "orphans whose offset was learned from the server's echo") \
+	X(ECHO_UNMATCHED, "echo_unmatched", "server TSecrs that matched no flow entry")            \
+	X(FLOW_CONFIRMED, "flow_confirmed", "flows made established (handshake ACK or adoption)")  \
+	X(UNCONF_ADD, "unconf_add", "entries added to the unconfirmed table (SYNs, orphans)")      \
+	X(EVICT_UNCONF, "evict_unconfirmed", "unconfirmed entries evicted to make room")           \
+	X(EVICT_EST, "evict_established", "established flows evicted to make room")                \
 	X(SOURCE_NEW, "source_new", "sources created")                                             \
 	X(TABLE_FULL, "table_full", "flow or source inserts that failed")                          \
 	X(NOT_IP, "not_ip", "frames neither IPv4 nor IPv6")                                        \
@@ -209,6 +231,8 @@ _Static_assert(sizeof(struct pg_flow_key4) == 12, "pg_flow_key4");
 _Static_assert(sizeof(struct pg_flow) == 32, "pg_flow");
 _Static_assert(offsetof(struct pg_flow, fwd_pub) == 8, "pg_flow.fwd_pub");
 _Static_assert(offsetof(struct pg_flow, offset) == 16, "pg_flow.offset");
+_Static_assert(offsetof(struct pg_flow, state) == 28, "pg_flow.state");
+_Static_assert(offsetof(struct pg_flow, flags) == 29, "pg_flow.flags");
 _Static_assert(sizeof(struct pg_config) == 48, "pg_config");
 _Static_assert(sizeof(struct pg_stats) == 8 * PG_STAT_MAX, "pg_stats");
 

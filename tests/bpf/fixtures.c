@@ -63,6 +63,7 @@ struct fx_field {
 };
 
 #define FX_SIZE(type, member) sizeof(((type *)0)->member)
+#define FX_CLASS_OFF	      ((size_t)-1)
 
 static const struct fx_field fx_source_fields[] = {
 	{"last", offsetof(struct pg_source, last_ns), FX_SIZE(struct pg_source, last_ns)},
@@ -82,6 +83,12 @@ static const struct fx_field fx_flow_fields[] = {
 	{"fwd_pub", offsetof(struct pg_flow, fwd_pub), FX_SIZE(struct pg_flow, fwd_pub)},
 	{"syn_raw", offsetof(struct pg_flow, syn_raw), FX_SIZE(struct pg_flow, syn_raw)},
 	{"state", offsetof(struct pg_flow, state), FX_SIZE(struct pg_flow, state)},
+	{"flags", offsetof(struct pg_flow, flags), FX_SIZE(struct pg_flow, flags)},
+	/*
+	 * Not a field: the eviction class, which map the entry is in (0: established,
+	 * 1: unconfirmed). Set up: by default from the state (SYN and orphan unconfirmed).
+	 */
+	{"class", FX_CLASS_OFF, 1},
 };
 
 struct fx_set {
@@ -127,10 +134,11 @@ struct fx {
 struct fx_ctx {
 	struct pawsguard_bpf *skel;
 	/*
-	 * Flows: IPv4 in flows4 with the compact key, IPv6 in flows6. An object with one table
-	 * for both (full keys) has only flows6 set.
+	 * Flows: IPv4 in flows4 with the compact key, IPv6 in flows6; [0] established, [1]
+	 * unconfirmed (docs/DESIGN.md, "Eviction classes"). An object with one table for both
+	 * families (full keys) has only flows6 set; one without classes only [0].
 	 */
-	struct bpf_map *flows4, *flows6;
+	struct bpf_map *flows4[2], *flows6[2];
 	struct bpf_map *clock; /* the programs' cached clock, when the object has one */
 	int ncpus;
 	uint64_t vclock_gen;
@@ -561,18 +569,20 @@ static bool fx_addr_is4(const struct pg_addr *a)
  * and ports in network order, as struct pg_flow_key4), anything else with the full key.
  */
 static int fx_flow_map(const struct fx_ctx *c, const struct pg_flow_key *k, struct pg_flow_key4 *k4,
-		       const void **key)
+		       const void **key, int cls)
 {
-	if (c->flows4 && fx_addr_is4(&k->client)) {
+	if (!c->flows6[cls])
+		cls = 0;
+	if (c->flows4[cls] && fx_addr_is4(&k->client)) {
 		memcpy(&k4->client, &k->client.b[12], 4);
 		memcpy(&k4->server, &k->server.b[12], 4);
 		k4->cport = k->cport;
 		k4->sport = k->sport;
 		*key = k4;
-		return bpf_map__fd(c->flows4);
+		return bpf_map__fd(c->flows4[cls]);
 	}
 	*key = k;
-	return bpf_map__fd(c->flows6);
+	return bpf_map__fd(c->flows6[cls]);
 }
 
 static int fx_clock_reset(struct fx_ctx *c)
@@ -605,10 +615,12 @@ static int fx_setup(struct fx_ctx *c, const struct fx *fx)
 		err = fx_map_clear(bpf_map__fd(s->maps.pg_pools6));
 	if (!err)
 		err = fx_map_clear(bpf_map__fd(s->maps.pg_sources));
-	if (!err && c->flows4)
-		err = fx_map_clear(bpf_map__fd(c->flows4));
-	if (!err)
-		err = fx_map_clear(bpf_map__fd(c->flows6));
+	for (i = 0; i < 2; i++) {
+		if (!err && c->flows4[i])
+			err = fx_map_clear(bpf_map__fd(c->flows4[i]));
+		if (!err && c->flows6[i])
+			err = fx_map_clear(bpf_map__fd(c->flows6[i]));
+	}
 	/* The programs read the clock again, and so see the offset written below. */
 	if (!err)
 		err = fx_clock_reset(c);
@@ -648,13 +660,20 @@ static int fx_setup(struct fx_ctx *c, const struct fx *fx)
 		struct pg_flow flow = {0};
 		struct pg_flow_key4 k4;
 		const void *key;
-		int j, fd;
+		int j, fd, cls = -1;
 
-		for (j = 0; j < it->nset; j++)
+		for (j = 0; j < it->nset; j++) {
+			if (it->set[j].field->off == FX_CLASS_OFF) {
+				cls = !!fx_resolve(c, &it->set[j].val);
+				continue;
+			}
 			fx_field_put(it->flow ? (void *)&flow : (void *)&src, it->set[j].field,
 				     fx_resolve(c, &it->set[j].val));
+		}
+		if (cls < 0)
+			cls = flow.state == PG_FS_SYN || flow.state == PG_FS_ORPHAN;
 		if (it->flow) {
-			fd = fx_flow_map(c, &it->key, &k4, &key);
+			fd = fx_flow_map(c, &it->key, &k4, &key, cls);
 			err = bpf_map_update_elem(fd, key, &flow, BPF_NOEXIST);
 		} else {
 			err = bpf_map_update_elem(bpf_map__fd(s->maps.pg_sources), &it->addr, &src,
@@ -793,11 +812,17 @@ static void fx_check_item(struct fx_ctx *c, const struct fx_item *it, uint64_t t
 	struct pg_flow flow;
 	const void *obj, *key;
 	uint64_t got, want;
-	int j, fd, err;
+	int j, fd, err, cls = 0;
 
 	if (it->flow) {
-		fd = fx_flow_map(c, &it->key, &k4, &key);
+		/* Where the programs look: established first. */
+		fd = fx_flow_map(c, &it->key, &k4, &key, 0);
 		err = bpf_map_lookup_elem(fd, key, &flow);
+		if (err && c->flows6[1]) {
+			cls = 1;
+			fd = fx_flow_map(c, &it->key, &k4, &key, 1);
+			err = bpf_map_lookup_elem(fd, key, &flow);
+		}
 	} else {
 		err = bpf_map_lookup_elem(bpf_map__fd(s->maps.pg_sources), &it->addr, &src);
 	}
@@ -809,7 +834,7 @@ static void fx_check_item(struct fx_ctx *c, const struct fx_item *it, uint64_t t
 	for (j = 0; j < it->nset; j++) {
 		const struct fx_set *st = &it->set[j];
 
-		got = fx_field_get(obj, st->field);
+		got = st->field->off == FX_CLASS_OFF ? (uint64_t)cls : fx_field_get(obj, st->field);
 		want = fx_resolve(c, &st->val);
 		if (st->val.approx) {
 			/* "now": set during this run, by the program's clock. */
@@ -840,11 +865,16 @@ static void fx_check_maps(struct fx_ctx *c, const struct fx *fx, uint64_t t_end)
 			fx_fail(c, "pg_sources: expected %ld entries, got %ld", fx->n_sources, n);
 	}
 	if (fx->n_flows >= 0) {
-		n = fx_map_count(bpf_map__fd(c->flows6));
-		if (n >= 0 && c->flows4) {
-			long n4 = fx_map_count(bpf_map__fd(c->flows4));
+		long m;
 
-			n = n4 < 0 ? n4 : n + n4;
+		n = 0;
+		for (i = 0; i < 4 && n >= 0; i++) {
+			struct bpf_map *map = i < 2 ? c->flows4[i] : c->flows6[i - 2];
+
+			if (!map)
+				continue;
+			m = fx_map_count(bpf_map__fd(map));
+			n = m < 0 ? m : n + m;
 		}
 		if (n != fx->n_flows)
 			fx_fail(c, "pg_flows: expected %ld entries, got %ld", fx->n_flows, n);
@@ -909,7 +939,7 @@ int main(int argc, char **argv)
 {
 	static struct fx fx; /* large: off the stack */
 	struct fx_ctx *c;
-	int passed = 0, failed = 0, xfailed = 0, lineno = 0, rc;
+	int passed = 0, failed = 0, xfailed = 0, lineno = 0, rc, i;
 	int64_t age;
 	bool ok;
 	FILE *f;
@@ -942,20 +972,25 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	/* By name, so that the runner follows the object's layout of flow tables. */
-	c->flows4 = bpf_object__find_map_by_name(c->skel->obj, "pg_flows4");
-	c->flows6 = bpf_object__find_map_by_name(c->skel->obj, "pg_flows6");
-	if (!c->flows6) {
-		c->flows4 = NULL;
-		c->flows6 = bpf_object__find_map_by_name(c->skel->obj, "pg_flows");
+	c->flows4[0] = bpf_object__find_map_by_name(c->skel->obj, "pg_flows4");
+	c->flows6[0] = bpf_object__find_map_by_name(c->skel->obj, "pg_flows6");
+	c->flows4[1] = bpf_object__find_map_by_name(c->skel->obj, "pg_uflows4");
+	c->flows6[1] = bpf_object__find_map_by_name(c->skel->obj, "pg_uflows6");
+	if (!c->flows6[0]) {
+		c->flows4[0] = c->flows4[1] = c->flows6[1] = NULL;
+		c->flows6[0] = bpf_object__find_map_by_name(c->skel->obj, "pg_flows");
 	}
 	c->clock = bpf_object__find_map_by_name(c->skel->obj, "pg_clock");
-	if (!c->flows6) {
+	if (!c->flows6[0]) {
 		fprintf(stderr, "FAIL: no flow table in the BPF object\n");
 		return 1;
 	}
-	if (c->flows4)
-		bpf_map__set_max_entries(c->flows4, FX_MAP_ENTRIES);
-	bpf_map__set_max_entries(c->flows6, FX_MAP_ENTRIES);
+	for (i = 0; i < 2; i++) {
+		if (c->flows4[i])
+			bpf_map__set_max_entries(c->flows4[i], FX_MAP_ENTRIES);
+		if (c->flows6[i])
+			bpf_map__set_max_entries(c->flows6[i], FX_MAP_ENTRIES);
+	}
 	bpf_map__set_max_entries(c->skel->maps.pg_sources, FX_MAP_ENTRIES);
 	rc = pawsguard_bpf__load(c->skel);
 	if (rc == -EPERM || rc == -EACCES) {

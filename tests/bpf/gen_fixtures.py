@@ -92,10 +92,15 @@ POOLS = [('10.0.0.0/8', 'rewrite'), ('172.16.0.0/12', 'strip'),
 XDP_TCP = {'packets': 1, 'tcp': 1}
 XDP_SYN = {'packets': 1, 'tcp': 1, 'syn': 1}
 XDP_POOL_SYN = dict(XDP_SYN, pool_syn=1)
-XDP_SYN_NEW = dict(XDP_POOL_SYN, flow_new=1, tsval_rewritten=1)
+# A new flow: a SYN entry added to the unconfirmed table (docs/DESIGN.md, "Eviction classes").
+XDP_SYN_NEW = dict(XDP_POOL_SYN, flow_new=1, tsval_rewritten=1, unconf_add=1)
+# A new flow that took over an existing entry of its 4-tuple in place: nothing added.
+XDP_SYN_REUSE = dict(XDP_POOL_SYN, flow_new=1, tsval_rewritten=1, flow_reuse=1)
 TC_TCP = {'packets_out': 1}
 
-FS_SYN, FS_EST, FS_CLOSING = 1, 2, 3
+FS_DEAD, FS_SYN, FS_EST, FS_CLOSING, FS_ORPHAN = 0, 1, 2, 3, 4
+FF_SYNACK, FF_ADOPTED = 1, 2
+CLASS_EST, CLASS_UNCONF = 0, 1
 ACT_NONE, ACT_REWRITE, ACT_STRIP = 0, 1, 2
 
 
@@ -490,8 +495,10 @@ def est(name, opts_fn, tsval=0x00BC6200, tsecr=0x55, offset=OFFSET, flags='A', s
     t = u32(tsval + offset) if expect_tsval is None else expect_tsval
     if fwd_pub is None:
         fwd_pub = pos_behind(t) - 100000
+    # A client segment after its SYN: the server's SYN-ACK went by (or it is not this SYN's).
     fx.flow(client, server, offset=offset, syn_seq=100, syn_raw=u32(tsval - 100000),
-            fwd_pub=fwd_pub, state=state, last='now-10')
+            fwd_pub=fwd_pub, state=state, last='now-10',
+            **({'flags': FF_SYNACK} if state == FS_SYN else {}))
     fx.inp = frame(client, server, tcp(opts_fn(tsval, tsecr), payload, sport=CPORT, dport=SPORT,
                                        flags=flags, seq=101, ack=7001), vlans=vlans) + pad
     fx.out = frame(client, server, tcp(opts_fn(t, tsecr), payload, sport=CPORT, dport=SPORT,
@@ -499,6 +506,10 @@ def est(name, opts_fn, tsval=0x00BC6200, tsecr=0x55, offset=OFFSET, flags='A', s
     fx.stats = dict(XDP_TCP, tsval_rewritten=1)
     fx.expect_flow(client, server, offset=offset, state=next_state or state, last='now',
                    syn_seq=100, fwd_pub=fwd_pub)
+    if state == FS_SYN and next_state == FS_EST:
+        # The handshake's ACK moves the flow to the established class.
+        fx.stats['flow_confirmed'] = 1
+        fx.x_flows[0][1]['class'] = CLASS_EST
     return fx
 
 
@@ -583,24 +594,74 @@ def gen_established():
     ahead('xdp_est_ahead_unwrap_carry', WRAP_AHEAD - 0x1000, WRAP_AHEAD + 0x1000,
           max_fwd=WRAP_AHEAD - 0x1000)
 
-    # A segment with a timestamp but no flow: untouched, no state created.
-    fx = fixture('xdp_est_no_flow', 'xdp')
-    fx.inp = frame(CLIENT4, SERVER4, tcp(est_opts(5, 6), sport=CPORT, dport=SPORT, flags='A',
-                                         seq=1, ack=1))
-    fx.stats = dict(XDP_TCP)
-    # A flow of another 4-tuple does not match.
-    fx = fixture('xdp_est_other_port_no_flow', 'xdp')
-    fx.flow(CLIENT4, SERVER4, cport=CPORT + 1, offset=OFFSET, state=FS_EST, last='now-10')
-    fx.inp = frame(CLIENT4, SERVER4, tcp(est_opts(5, 6), sport=CPORT, dport=SPORT, flags='A',
-                                         seq=1, ack=1))
-    fx.stats = dict(XDP_TCP)
-    fx.expect_flow(CLIENT4, SERVER4, cport=CPORT + 1, offset=OFFSET, last='now-10')
+    gen_orphans()
     # A known flow's segment without a timestamp: untouched, the flow not even touched.
     fx = fixture('xdp_est_no_ts_known_flow', 'xdp')
     fx.flow(CLIENT4, SERVER4, offset=OFFSET, state=FS_SYN, last='now-10')
     fx.inp = frame(CLIENT4, SERVER4, tcp(sport=CPORT, dport=SPORT, flags='A', seq=1, ack=1))
     fx.stats = dict(XDP_TCP)
     fx.expect_flow(CLIENT4, SERVER4, offset=OFFSET, state=FS_SYN, last='now-10')
+
+
+def gen_orphans():
+    """docs/DESIGN.md, "Learning a flow's offset": segments of unknown flows."""
+    def unknown(name, client, server=SERVER4, flags='A', tsval=5, orphan=True, **kw):
+        fx = fixture(name, 'xdp')
+        fx.inp = frame(client, server, tcp(est_opts(tsval, 6), b'data', sport=CPORT,
+                                           dport=SPORT, flags=flags, seq=1, ack=1))
+        fx.stats = dict(XDP_TCP)
+        if orphan:
+            # An orphan: untouched, its raw TSval remembered, in the unconfirmed class.
+            fx.stats.update(orphan_new=1, unconf_add=1)
+            fx.n_flows = 1
+            fx.expect_flow(client, server, state=FS_ORPHAN, syn_raw=tsval, offset=0,
+                           flags=0, last='now', **{'class': CLASS_UNCONF})
+        return fx
+
+    unknown('xdp_orphan_new_v4', CLIENT4, tsval=0x00BC6200)
+    unknown('xdp_orphan_new_v6', CLIENT6, SERVER6, tsval=0xFFFFFFF0)
+    unknown('xdp_orphan_new_fin', CLIENT4, flags='FA')
+    # Only rewrite pools learn: outside every pool, or in a strip pool, nothing is created.
+    unknown('xdp_unknown_outside_pool_no_state', OUTSIDE4, orphan=False)
+    unknown('xdp_unknown_strip_pool_no_state', STRIP4, orphan=False)
+    # A reset ends whatever it belongs to: no orphan for it.
+    unknown('xdp_unknown_rst_no_orphan', CLIENT4, flags='RA', orphan=False)
+    # A flow of another 4-tuple does not match: this one becomes an orphan beside it.
+    fx = unknown('xdp_orphan_beside_other_port', CLIENT4)
+    fx.flow(CLIENT4, SERVER4, cport=CPORT + 1, offset=OFFSET, state=FS_EST, last='now-10')
+    fx.n_flows = 2
+    fx.expect_flow(CLIENT4, SERVER4, cport=CPORT + 1, offset=OFFSET, last='now-10')
+    # A retired or expired entry of the key is reused in place (it keeps its map).
+    for name, state, last in (('xdp_orphan_over_dead_entry', FS_DEAD, 'now-10'),
+                              ('xdp_orphan_over_expired_flow', FS_EST, 'now-90000')):
+        fx = unknown(name, CLIENT4, tsval=777)
+        fx.flow(CLIENT4, SERVER4, offset=OFFSET, syn_seq=100, state=state, last=last)
+        del fx.stats['unconf_add']
+        fx.x_flows[0][1]['class'] = CLASS_EST
+
+    # An orphan remembers the largest raw TSval it saw; it stays untouched.
+    for name, seen, tsval, want in (('xdp_orphan_raw_advances', 1000, 1100, 1100),
+                                    ('xdp_orphan_raw_reordered_kept', 1000, 900, 1000),
+                                    ('xdp_orphan_raw_serial_wrap', 0xFFFFFF00, 0x10, 0x10)):
+        fx = fixture(name, 'xdp')
+        fx.flow(CLIENT4, SERVER4, state=FS_ORPHAN, syn_raw=seen, last='now-10')
+        fx.inp = frame(CLIENT4, SERVER4, tcp(est_opts(tsval, 6), b'x', sport=CPORT, dport=SPORT,
+                                             flags='A', seq=1, ack=1))
+        fx.stats = dict(XDP_TCP)
+        fx.expect_flow(CLIENT4, SERVER4, state=FS_ORPHAN, syn_raw=want, offset=0,
+                       last='now', **{'class': CLASS_UNCONF})
+
+    # After a SYN whose SYN-ACK never came back, a client segment belongs to another
+    # connection on the 4-tuple (the server kept an older one, or the SYN was spoofed):
+    # the entry becomes an orphan, the segment passes untouched.
+    fx = fixture('xdp_syn_state_without_synack_becomes_orphan', 'xdp')
+    fx.flow(CLIENT4, SERVER4, offset=OFFSET, syn_seq=100, syn_raw=4000, state=FS_SYN,
+            last='now-10')
+    fx.inp = frame(CLIENT4, SERVER4, tcp(est_opts(0x00BC6200, 6), b'x', sport=CPORT,
+                                         dport=SPORT, flags='A', seq=5000, ack=1))
+    fx.stats = dict(XDP_TCP, orphan_new=1)
+    fx.expect_flow(CLIENT4, SERVER4, state=FS_ORPHAN, syn_raw=0x00BC6200, offset=0, last='now',
+                   **{'class': CLASS_UNCONF})
 
 
 def gen_flow_endings():
@@ -750,7 +811,7 @@ def gen_syn_again():
                                              flags='S', seq=seq))
         fx.out = frame(CLIENT4, SERVER4, tcp(syn_opts(u32(t)), sport=CPORT, dport=SPORT,
                                              flags='S', seq=seq))
-        fx.stats = dict(XDP_SYN_NEW, flow_reuse=1)
+        fx.stats = dict(XDP_SYN_REUSE)
         fx.expect_source(CLIENT4, max_fwd=t, syns=1, flows=1, last='now')
         fx.expect_flow(CLIENT4, SERVER4, offset=u32(t - tsval), syn_seq=seq, syn_raw=tsval,
                        fwd_pub=t, state=FS_SYN, last='now')
@@ -890,11 +951,120 @@ def tc(name, opts_fn, tsval=0x00ABCDEF, tsecr=0x20000000, offset=OFFSET, flags='
     fx.inp = mk(tsecr)
     fx.out = mk(e)
     fx.stats = dict(TC_TCP, tsecr_translated=1) if translated else dict(TC_TCP)
+    if tsecr != 0 and not translated:
+        fx.stats['echo_unmatched'] = 1
     if flow:
         fx.expect_flow(client, server, cport=cport, offset=offset, syn_raw=syn_raw,
                        state=(next_state or state) if translated else state,
                        last='now' if translated else 'now-10')
+        if state == FS_SYN:
+            # The server's SYN-ACK for the SYN: the client's next segment completes it.
+            synack = translated and 'S' in flags and 'A' in flags
+            fx.x_flows[-1][1]['flags'] = FF_SYNACK if synack else 0
     return fx
+
+
+def gen_adopt():
+    """docs/DESIGN.md, "Learning a flow's offset": the server's echo teaches an orphan."""
+    def adopt(name, raw, echo, client=CLIENT4, server=SERVER4, src=None, src_after=None,
+              flags='A'):
+        """An orphan whose client sent raw at most; the server echoes echo (ts_recent)."""
+        fx = fixture(name, 'tc')
+        fx.flow(client, server, state=FS_ORPHAN, syn_raw=raw, last='now-10')
+        if src is not None:
+            fresh_source(fx, client, max_fwd=src)
+
+        def mk(v):
+            return frame(server, client, tcp(est_opts(0x00ABCDEF, v), b'ok', sport=SPORT,
+                                             dport=CPORT, flags=flags, seq=7000, ack=101),
+                         rev=True)
+        fx.inp = mk(echo)
+        # That very echo goes back translated: the client's own latest TSval.
+        fx.out = mk(raw)
+        fx.stats = dict(TC_TCP, tsecr_translated=1, flow_adopted=1, flow_confirmed=1)
+        pos = pos_near(echo, VCLOCK)
+        fx.expect_flow(client, server, state=FS_EST, offset=u32(echo - raw), flags=FF_ADOPTED,
+                       fwd_pub=pos, syn_raw=raw, last='now', **{'class': CLASS_EST})
+        if src_after is not None:
+            fx.expect_source(client, max_fwd=src_after, last='now')
+        return fx
+
+    # A flow pawsguard translated before a restart: the echo is the old TSval' (behind
+    # the clock here), so nothing is published and no source is made.
+    fx = adopt('tc_adopt_orphan', raw=0x00BC6200, echo=u32(BEHIND))
+    fx.n_sources = 0
+    fx = adopt('tc_adopt_orphan_v6', raw=0x00BC6200, echo=u32(BEHIND), client=CLIENT6,
+               server=SERVER6)
+    fx.n_sources = 0
+    # A connection never translated (opened before attach): the server echoes the client's
+    # own raw TSval, the learned offset is ~0 (here: the echo is 300 below the latest raw,
+    # an older segment's; offset -300 mod 2^32).
+    fx = adopt('tc_adopt_never_translated', raw=u32(BEHIND + 300), echo=u32(BEHIND))
+    fx.n_sources = 0
+    # The offset wraps mod 2^32.
+    fx = adopt('tc_adopt_offset_wraps', raw=0xFFFFFF00, echo=u32(BEHIND))
+    fx.n_sources = 0
+    # Adopted from a FIN: established, then closing.
+    fx = adopt('tc_adopt_from_fin', raw=500, echo=u32(BEHIND), flags='FA')
+    fx.x_flows[0][1]['state'] = FS_CLOSING
+    fx.n_sources = 0
+    # Ahead of the clock (a flow a previous run started with the unknown-source margin):
+    # published into max_fwd, the source created if absent.
+    ahead = VCLOCK + (1 << 20)
+    fx = adopt('tc_adopt_ahead_publishes_new_source', raw=1000, echo=u32(ahead),
+               src_after=ahead)
+    fx.stats['source_new'] = 1
+    fx.n_sources = 1
+    adopt('tc_adopt_ahead_raises_max_fwd', raw=1000, echo=u32(ahead), src=VCLOCK + 5000,
+          src_after=ahead)
+    # Further ahead than PG_ADOPT_LEAD_MAX_MS (2^24 ms): max_fwd goes no higher than the
+    # clock + 2^24, so a source already above that keeps its value (unbounded, it would
+    # jump to the echo's position, 2^30 ahead).
+    cap_above = VCLOCK + (1 << 24) + (1 << 23)
+    adopt('tc_adopt_far_ahead_lead_bounded', raw=1000, echo=u32(VCLOCK + (1 << 30)),
+          src=cap_above, src_after=cap_above)
+    # TSecr 0 echoes nothing: the orphan waits.
+    fx = fixture('tc_orphan_tsecr_zero_waits', 'tc')
+    fx.flow(CLIENT4, SERVER4, state=FS_ORPHAN, syn_raw=1000, last='now-10')
+    fx.inp = frame(SERVER4, CLIENT4, tcp(est_opts(0x00ABCDEF, 0), sport=SPORT, dport=CPORT,
+                                         flags='A', seq=7000, ack=101), rev=True)
+    fx.stats = dict(TC_TCP)
+    fx.expect_flow(CLIENT4, SERVER4, state=FS_ORPHAN, syn_raw=1000, last='now-10',
+                   **{'class': CLASS_UNCONF})
+
+
+def gen_adopted_segments():
+    """Client segments of an adopted flow: translated; published with the lead bound."""
+    # Within the bound: published as for any flow.
+    fx = fixture('xdp_adopted_ahead_publishes', 'xdp')
+    t = VCLOCK + (1 << 20)
+    tsval = 1000
+    fx.flow(CLIENT4, SERVER4, offset=u32(t - tsval), state=FS_EST, flags=FF_ADOPTED,
+            fwd_pub=t - 10, last='now-10')
+    fresh_source(fx, CLIENT4, max_fwd=VCLOCK + 5000)
+    fx.inp = frame(CLIENT4, SERVER4, tcp(est_opts(tsval, 6), b'x', sport=CPORT, dport=SPORT,
+                                         flags='A', seq=1, ack=1))
+    fx.out = frame(CLIENT4, SERVER4, tcp(est_opts(u32(t), 6), b'x', sport=CPORT, dport=SPORT,
+                                         flags='A', seq=1, ack=1))
+    fx.stats = dict(XDP_TCP, tsval_rewritten=1)
+    fx.expect_flow(CLIENT4, SERVER4, fwd_pub=t, state=FS_EST, last='now')
+    fx.expect_source(CLIENT4, max_fwd=t, last='now')
+    # Beyond it: the flow records its position, max_fwd does not follow past the bound.
+    fx = fixture('xdp_adopted_far_ahead_lead_bounded', 'xdp')
+    t = VCLOCK + (1 << 30)
+    cap_above = VCLOCK + (1 << 24) + (1 << 23)
+    fx.flow(CLIENT4, SERVER4, offset=u32(t - tsval), state=FS_EST, flags=FF_ADOPTED,
+            fwd_pub=t - 10, last='now-10')
+    fresh_source(fx, CLIENT4, max_fwd=cap_above)
+    fx.inp = frame(CLIENT4, SERVER4, tcp(est_opts(tsval, 6), b'x', sport=CPORT, dport=SPORT,
+                                         flags='A', seq=1, ack=1))
+    fx.out = frame(CLIENT4, SERVER4, tcp(est_opts(u32(t), 6), b'x', sport=CPORT, dport=SPORT,
+                                         flags='A', seq=1, ack=1))
+    fx.stats = dict(XDP_TCP, tsval_rewritten=1)
+    fx.expect_flow(CLIENT4, SERVER4, fwd_pub=t, state=FS_EST, last='now')
+    fx.expect_source(CLIENT4, max_fwd=cap_above, last='now')
+    # A flow pawsguard opened itself is not bounded (a microsecond clock runs far ahead):
+    # see xdp_est_usec_clock_far_ahead_publishes.
 
 
 def tc_clamp():
@@ -1021,6 +1191,8 @@ def main():
     gen_flow_endings()
     gen_malformed()
     gen_tc()
+    gen_adopt()
+    gen_adopted_segments()
     names = [fx.name for fx in FIXTURES]
     assert len(names) == len(set(names)), 'duplicate fixture names'
     lines = ['# generated by tests/bpf/gen_fixtures.py: do not edit', f'vclock {VCLOCK}']

@@ -112,6 +112,15 @@ static inline struct pg_flow *pg_env_flow_add(struct pg_env *e, const struct pg_
 	return NULL;
 }
 
+/* One table: no eviction classes to move between. */
+static inline struct pg_flow *pg_env_flow_confirm(struct pg_env *e, const struct pg_flow_key *k,
+						  struct pg_flow *f)
+{
+	(void)e;
+	(void)k;
+	return f;
+}
+
 #define PG_ENV_HOOKS
 #include "pawsguard/pipeline.h"
 
