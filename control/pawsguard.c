@@ -751,10 +751,6 @@ static int cmd_sources(struct ctx *c)
 	return 0;
 }
 
-static const char *state_name(uint8_t s)
-{
-	return s == PG_FS_SYN ? "syn" : s == PG_FS_EST ? "established" : "closing";
-}
 
 static int cmd_flows(struct ctx *c)
 {
@@ -789,7 +785,7 @@ static int cmd_flows(struct ctx *c)
 					       json_object_new_int(ntohs(v[i].k.sport)));
 			json_object_object_add(o, "offset", json_object_new_int64(v[i].f.offset));
 			json_object_object_add(o, "state",
-					       json_object_new_string(state_name(v[i].f.state)));
+					       json_object_new_string(pg_flow_state_name(v[i].f.state)));
 			json_object_object_add(o, "age_ms",
 					       json_object_new_int64((int64_t)v[i].age_ms));
 			json_object_array_add(arr, o);
@@ -808,7 +804,7 @@ static int cmd_flows(struct ctx *c)
 			snprintf(sa, sizeof(sa), strchr(b, ':') ? "[%s]:%u" : "%s:%u", b,
 				 ntohs(v[i].k.sport));
 			printf("%-46s %-46s %10u %-11s %9llu\n", ca, sa, v[i].f.offset,
-			       state_name(v[i].f.state), (unsigned long long)v[i].age_ms);
+			       pg_flow_state_name(v[i].f.state), (unsigned long long)v[i].age_ms);
 		}
 	}
 	free(v);

@@ -50,7 +50,7 @@ struct pg_target_ops {
 struct pg_target {
 	const struct pg_target_ops *ops;
 	char name[64]; /* interface, or DPDK file prefix */
-	int fd[8];     /* xdp: map fds; dpdk: socket */
+	int fd[12];    /* xdp: map fds; dpdk: socket */
 	uint32_t max_output;
 };
 

@@ -306,9 +306,7 @@ static int pg_dpdk_flows(struct pg_target *t, struct pg_flow_rec **out, size_t *
 		v[i].k.cport = htons((uint16_t)pg_jnum(o, "cport"));
 		v[i].k.sport = htons((uint16_t)pg_jnum(o, "sport"));
 		v[i].f.offset = (uint32_t)pg_jnum(o, "offset");
-		v[i].f.state = !strcmp(st, "syn")	    ? PG_FS_SYN
-			       : !strcmp(st, "established") ? PG_FS_EST
-							    : PG_FS_CLOSING;
+		v[i].f.state = pg_flow_state_parse(st);
 		v[i].age_ms = pg_jnum(o, "age_ms");
 	}
 	json_object_put(root);

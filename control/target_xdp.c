@@ -31,9 +31,23 @@
 #define PG_TC_HANDLE 0x7067
 #define PG_TC_PRIO   0x7067
 
-enum { M_POOLS4, M_POOLS6, M_SOURCES, M_FLOWS4, M_FLOWS6, M_STATS, M_CONFIG, M_NR };
-static const char *const pg_map_names[M_NR] = {"pg_pools4", "pg_pools6", "pg_sources", "pg_flows4",
-					       "pg_flows6", "pg_stats",	 "pg_config"};
+/* Flow maps: established (FLOWS*) and unconfirmed (UFLOWS*), docs/DESIGN.md "Eviction classes". */
+enum {
+	M_POOLS4,
+	M_POOLS6,
+	M_SOURCES,
+	M_FLOWS4,
+	M_FLOWS6,
+	M_UFLOWS4,
+	M_UFLOWS6,
+	M_STATS,
+	M_CONFIG,
+	M_NR
+};
+static const char *const pg_map_names[M_NR] = {
+	"pg_pools4",  "pg_pools6",  "pg_sources", "pg_flows4", "pg_flows6",
+	"pg_uflows4", "pg_uflows6", "pg_stats",	  "pg_config",
+};
 
 /*
  * libbpf and libxdp talk a lot, also about things that are fine (libxdp's dispatcher check
@@ -240,7 +254,7 @@ static int pg_xdp_stats(struct pg_target *t, struct pg_stats_rec *out, char *err
 	struct pg_stats *pc;
 	uint32_t zero = 0;
 	int cpu, i;
-	uint64_t inserts;
+	uint64_t est, unc, moved;
 
 	memset(out, 0, sizeof(*out));
 	if (ncpu < 1) {
@@ -263,17 +277,26 @@ static int pg_xdp_stats(struct pg_target *t, struct pg_stats_rec *out, char *err
 		for (i = 0; i < PG_STAT_MAX; i++)
 			out->c[i] += pc[cpu].c[i];
 	free(pc);
-	out->flows = pg_map_count(t->fd[M_FLOWS4], sizeof(struct pg_flow_key4)) +
-		     pg_map_count(t->fd[M_FLOWS6], sizeof(struct pg_flow_key));
+	est = pg_map_count(t->fd[M_FLOWS4], sizeof(struct pg_flow_key4)) +
+	      pg_map_count(t->fd[M_FLOWS6], sizeof(struct pg_flow_key));
+	unc = pg_map_count(t->fd[M_UFLOWS4], sizeof(struct pg_flow_key4)) +
+	      pg_map_count(t->fd[M_UFLOWS6], sizeof(struct pg_flow_key));
+	out->flows = est + unc;
 	out->sources = pg_map_count(t->fd[M_SOURCES], sizeof(struct pg_addr));
 	/*
-	 * The programs never delete: an entry leaves only when the LRU evicts it. Inserts are
-	 * sources and flows created (minus flows that overwrote a known 4-tuple).
+	 * The programs delete only when they move a flow to the established map (counted in
+	 * flow_confirmed); otherwise an entry leaves when its LRU map evicts it, which BPF does
+	 * not count. So evictions are what went in minus what left by a move minus what is
+	 * there: exact when quiet, approximate while CPUs race on one key.
 	 */
-	inserts =
-		out->c[PG_STAT_SOURCE_NEW] + out->c[PG_STAT_FLOW_NEW] - out->c[PG_STAT_FLOW_REUSE];
-	if (inserts > out->flows + out->sources)
-		out->evictions = inserts - out->flows - out->sources;
+	moved = out->c[PG_STAT_FLOW_CONFIRMED];
+	if (out->c[PG_STAT_UNCONF_ADD] > moved + unc)
+		out->c[PG_STAT_EVICT_UNCONF] = out->c[PG_STAT_UNCONF_ADD] - moved - unc;
+	if (moved > est)
+		out->c[PG_STAT_EVICT_EST] = moved - est;
+	out->evictions = out->c[PG_STAT_EVICT_UNCONF] + out->c[PG_STAT_EVICT_EST];
+	if (out->c[PG_STAT_SOURCE_NEW] > out->sources)
+		out->evictions += out->c[PG_STAT_SOURCE_NEW] - out->sources;
 	return 0;
 }
 
@@ -338,7 +361,9 @@ static int pg_xdp_flows(struct pg_target *t, struct pg_flow_rec **out, size_t *n
 	size_t cnt = 0;
 
 	if (pg_xdp_flows_of(t->fd[M_FLOWS4], true, &v, &cnt, now) ||
-	    pg_xdp_flows_of(t->fd[M_FLOWS6], false, &v, &cnt, now)) {
+	    pg_xdp_flows_of(t->fd[M_FLOWS6], false, &v, &cnt, now) ||
+	    pg_xdp_flows_of(t->fd[M_UFLOWS4], true, &v, &cnt, now) ||
+	    pg_xdp_flows_of(t->fd[M_UFLOWS6], false, &v, &cnt, now)) {
 		free(v);
 		snprintf(err, el, "out of memory");
 		return -ENOMEM;
@@ -522,10 +547,15 @@ int pg_xdp_attach(const struct pg_attach_opts *o, char *err, size_t el)
 	maps[M_SOURCES] = skel->maps.pg_sources;
 	maps[M_FLOWS4] = skel->maps.pg_flows4;
 	maps[M_FLOWS6] = skel->maps.pg_flows6;
+	maps[M_UFLOWS4] = skel->maps.pg_uflows4;
+	maps[M_UFLOWS6] = skel->maps.pg_uflows6;
 	maps[M_STATS] = skel->maps.pg_stats;
 	maps[M_CONFIG] = skel->maps.pg_config;
+	/* Each class gets the full size: a flood of one never crowds the other out. */
 	bpf_map__set_max_entries(skel->maps.pg_flows4, flows);
 	bpf_map__set_max_entries(skel->maps.pg_flows6, flows);
+	bpf_map__set_max_entries(skel->maps.pg_uflows4, flows);
+	bpf_map__set_max_entries(skel->maps.pg_uflows6, flows);
 	bpf_map__set_max_entries(skel->maps.pg_sources, sources);
 	if (mkdir(PG_PIN_ROOT, 0700) && errno != EEXIST) {
 		rc = -errno;

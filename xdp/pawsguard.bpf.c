@@ -221,7 +221,7 @@ PG_INLINE struct pg_flow *pg_env_flow_confirm(struct pg_env *e, const struct pg_
 	if (!n)
 		return f;
 	bpf_map_delete_elem(unc, key);
-	(void)e;
+	e->st->c[PG_STAT_FLOW_CONFIRMED]++;
 	return n;
 }
 

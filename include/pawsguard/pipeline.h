@@ -20,7 +20,8 @@
  * Eviction classes (docs/DESIGN.md, "Eviction classes"): an entry is added unconfirmed
  * (a handshake or an orphan) and becomes established when the pipeline confirms it (the
  * handshake's ACK, or adoption from the echo); pg_env_flow_confirm() moves it to the
- * established class and returns where it lives now (BPF: another map). A full table
+ * established class, counts PG_STAT_FLOW_CONFIRMED if it was not there yet, and returns
+ * where it lives now (BPF: another map). A full table
  * evicts unconfirmed entries before any established one.
  *
  * Entries returned may be shared with other CPUs: see translate.h for max_fwd.
@@ -115,11 +116,14 @@ PG_INLINE void pg_flow_publish(struct pg_env *env, const struct pg_flow_key *key
 	}
 }
 
-/* The flow became established: move it to the established class. */
+/*
+ * The flow became established: move it to the established class. The hook counts
+ * PG_STAT_FLOW_CONFIRMED when it moved the entry (not for one that was there already).
+ */
 PG_INLINE struct pg_flow *pg_flow_confirm(struct pg_env *env, struct pg_stats *st,
 					  const struct pg_flow_key *key, struct pg_flow *f)
 {
-	st->c[PG_STAT_FLOW_CONFIRMED]++;
+	(void)st;
 	return pg_env_flow_confirm(env, key, f);
 }
 

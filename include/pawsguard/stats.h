@@ -30,4 +30,31 @@ static inline const char *pg_action_name(uint32_t a)
 	return a == PG_ACT_REWRITE ? "rewrite" : a == PG_ACT_STRIP ? "strip" : "none";
 }
 
+/* Flow states by name, for listings (text, JSON, telemetry) and for reading them back. */
+static inline const char *pg_flow_state_name(uint8_t s)
+{
+	switch (s) {
+	case PG_FS_SYN:
+		return "syn";
+	case PG_FS_EST:
+		return "established";
+	case PG_FS_CLOSING:
+		return "closing";
+	case PG_FS_ORPHAN:
+		return "orphan";
+	default:
+		return "dead";
+	}
+}
+
+static inline uint8_t pg_flow_state_parse(const char *name)
+{
+	uint8_t s;
+
+	for (s = PG_FS_SYN; s <= PG_FS_ORPHAN; s++)
+		if (name && !__builtin_strcmp(name, pg_flow_state_name(s)))
+			return s;
+	return PG_FS_DEAD;
+}
+
 #endif /* PAWSGUARD_STATS_H */

@@ -188,7 +188,7 @@ struct pg_config {
 	X(ORPHAN_NEW, "orphan_new", "segments of unknown pool flows: offset to learn (orphans)")   \
 	X(FLOW_ADOPTED, "flow_adopted", "orphans whose offset was learned from the server's echo") \
 	X(ECHO_UNMATCHED, "echo_unmatched", "server TSecrs that matched no flow entry")            \
-	X(FLOW_CONFIRMED, "flow_confirmed", "flows made established (handshake ACK or adoption)")  \
+	X(FLOW_CONFIRMED, "flow_confirmed", "flows moved to the established class (ACK, adoption)") \
 	X(UNCONF_ADD, "unconf_add", "entries added to the unconfirmed table (SYNs, orphans)")      \
 	X(EVICT_UNCONF, "evict_unconfirmed", "unconfirmed entries evicted to make room")           \
 	X(EVICT_EST, "evict_established", "established flows evicted to make room")                \

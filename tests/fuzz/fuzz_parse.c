@@ -116,8 +116,8 @@ static inline struct pg_flow *pg_env_flow_add(struct pg_env *e, const struct pg_
 static inline struct pg_flow *pg_env_flow_confirm(struct pg_env *e, const struct pg_flow_key *k,
 						  struct pg_flow *f)
 {
-	(void)e;
 	(void)k;
+	pg_env_stats(e)->c[PG_STAT_FLOW_CONFIRMED]++;
 	return f;
 }
 
