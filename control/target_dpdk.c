@@ -337,7 +337,7 @@ int pg_dpdk_open(struct pg_target *t, const char *prefix, char *err, size_t el)
 	int fd, i;
 
 	memset(t, 0, sizeof(*t));
-	for (i = 0; i < 8; i++)
+	for (i = 0; i < (int)PG_ARRAY_SIZE(t->fd); i++)
 		t->fd[i] = -1;
 	if (!prefix || !*prefix)
 		prefix = "rte";

@@ -400,7 +400,7 @@ int pg_xdp_open(struct pg_target *t, const char *iface, char *err, size_t el)
 	int i, rc;
 
 	memset(t, 0, sizeof(*t));
-	for (i = 0; i < 8; i++)
+	for (i = 0; i < (int)PG_ARRAY_SIZE(t->fd); i++)
 		t->fd[i] = -1;
 	rc = pg_need_root(err, el);
 	if (rc)
