@@ -929,6 +929,20 @@ static void man_page(void)
 			printf(" (%u..%u)", o->min, o->max);
 		printf("\n");
 	}
+	/* From the one counter list (types.h): stats, --json and this page cannot drift. */
+	printf(".SH COUNTERS\n\\fBstats\\fR prints these (\\fB\\-\\-json\\fR: under "
+	       "\\fBcounters\\fR, the not-understood reasons under \\fBnot_understood\\fR):\n");
+	for (k = 0; k < PG_STAT_MAX; k++) {
+		printf(".TP\n.B %s\n", pg_stat_descs[k].name);
+		roff(pg_stat_descs[k].help);
+		printf("\n");
+	}
+	printf(".SH FLOW STATES\n\\fBflows\\fR shows each entry's state: \\fBsyn\\fR (handshake "
+	       "under way), \\fBestablished\\fR, \\fBclosing\\fR (FIN or RST seen), "
+	       "\\fBorphan\\fR (a segment of a pool source on a connection pawsguard has no "
+	       "offset for, after a restart, a failover or an eviction: it passes untouched until "
+	       "the server's next echo teaches the offset) and \\fBdead\\fR (retired). Handshakes "
+	       "and orphans are evicted before established flows when a table is full.\n");
 	printf(".SH CONFIGURATION FILE\nRead by \\fBattach \\-\\-config\\fR and by "
 	       "\\fBpawsguard\\-dpdk \\-\\-config\\fR, written by \\fBpool save\\fR. One "
 	       "directive per line, \\fB#\\fR starts a comment:\n.PP\n.nf\n"
