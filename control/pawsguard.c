@@ -751,7 +751,6 @@ static int cmd_sources(struct ctx *c)
 	return 0;
 }
 
-
 static int cmd_flows(struct ctx *c)
 {
 	uint32_t limit = c->set[O_LIMIT] ? c->num[O_LIMIT] : 20;
@@ -784,8 +783,9 @@ static int cmd_flows(struct ctx *c)
 			json_object_object_add(o, "sport",
 					       json_object_new_int(ntohs(v[i].k.sport)));
 			json_object_object_add(o, "offset", json_object_new_int64(v[i].f.offset));
-			json_object_object_add(o, "state",
-					       json_object_new_string(pg_flow_state_name(v[i].f.state)));
+			json_object_object_add(
+				o, "state",
+				json_object_new_string(pg_flow_state_name(v[i].f.state)));
 			json_object_object_add(o, "age_ms",
 					       json_object_new_int64((int64_t)v[i].age_ms));
 			json_object_array_add(arr, o);

@@ -177,7 +177,7 @@ struct pg_config {
 	X(SYN, "syn", "SYNs")                                                                      \
 	X(SYN_NO_TS, "syn_no_ts", "SYNs without a timestamp option")                               \
 	X(POOL_SYN, "pool_syn", "SYNs from a pool")                                                \
-	X(SYN_RETRANS, "syn_retrans", "pool SYN retransmits (same ISN)")                             \
+	X(SYN_RETRANS, "syn_retrans", "pool SYN retransmits (same ISN)")                           \
 	X(TSVAL_REWRITTEN, "tsval_rewritten", "TSvals rewritten")                                  \
 	X(TS_STRIPPED, "ts_stripped", "timestamp options stripped")                                \
 	X(TSECR_TRANSLATED, "tsecr_translated", "TSecrs translated back")                          \
@@ -188,7 +188,7 @@ struct pg_config {
 	X(ORPHAN_NEW, "orphan_new", "segments of unknown pool flows: offset to learn (orphans)")   \
 	X(FLOW_ADOPTED, "flow_adopted", "orphans whose offset was learned from the server's echo") \
 	X(ECHO_UNMATCHED, "echo_unmatched", "server TSecrs that matched no flow entry")            \
-	X(FLOW_CONFIRMED, "flow_confirmed", "flows moved to the established class (ACK, adoption)") \
+	X(FLOW_CONFIRMED, "flow_confirmed", "flows moved to the established class")                \
 	X(UNCONF_ADD, "unconf_add", "entries added to the unconfirmed table (SYNs, orphans)")      \
 	X(EVICT_UNCONF, "evict_unconfirmed", "unconfirmed entries evicted to make room")           \
 	X(EVICT_EST, "evict_established", "established flows evicted to make room")                \

@@ -217,8 +217,9 @@ static int flood_test(struct env *e)
 		if (i % 3 == 0)
 			memcpy(src, c[i % 2].client, 4);
 		else
-			memcpy(src, (uint8_t[]){10, (uint8_t)(seed >> 24), (uint8_t)(seed >> 32),
-						(uint8_t)(seed >> 40)},
+			memcpy(src,
+			       (uint8_t[]){10, (uint8_t)(seed >> 24), (uint8_t)(seed >> 32),
+					   (uint8_t)(seed >> 40)},
 			       4);
 		/* Every fourth a stray ACK (an orphan to be), the rest SYNs. */
 		len = build(pkt, src, server, (uint16_t)(1024 + (seed >> 48) % 60000), 80,
@@ -322,8 +323,7 @@ static int restart_test(struct env *e)
 	clear(e->skel->maps.pg_sources);
 	for (i = 0; i < NFLOWS; i++)
 		ok += relearn(e, &c[i]) && exchange(e, &c[i]);
-	printf("restart: %d/%d flows learned their offset back from the first echo\n", ok,
-	       NFLOWS);
+	printf("restart: %d/%d flows learned their offset back from the first echo\n", ok, NFLOWS);
 	CHECK(ok == NFLOWS, "restart: %d flows not learned back", NFLOWS - ok);
 	return 0;
 }
