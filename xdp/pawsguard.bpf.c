@@ -161,6 +161,13 @@ PG_INLINE struct pg_flow *pg_env_flow(struct pg_env *e, const struct pg_flow_key
 	struct pg_flow *f;
 
 	(void)e;
+#ifdef PG_NO_LEARN
+	/* The benchmark's baseline build (tests/bench): one flow table per family, as before. */
+	if (!pg_flow_key_is4(k))
+		return bpf_map_lookup_elem(&pg_flows6, k);
+	pg_flow_key_to4(k, &k4);
+	return bpf_map_lookup_elem(&pg_flows4, &k4);
+#endif
 	if (!pg_flow_key_is4(k)) {
 		f = bpf_map_lookup_elem(&pg_flows6, k);
 		return f ? f : bpf_map_lookup_elem(&pg_uflows6, k);

@@ -139,6 +139,10 @@ PG_INLINE int pg_ingress_unknown(struct pg_env *env, struct pg_stats *st, struct
 {
 	struct pg_flow nf;
 
+#ifdef PG_NO_LEARN
+	/* Only in the benchmark's baseline build (tests/bench): the pipeline before learning. */
+	return PG_V_PASS;
+#endif
 	if (pkt->flags & PG_TCP_RST)
 		return PG_V_PASS;
 	if (pg_env_pool(env, pkt, &key->client) != PG_ACT_REWRITE)
@@ -330,6 +334,17 @@ PG_INLINE int pg_ingress_len(struct pg_env *env, uint8_t *data, uint8_t *end, ui
 			st->c[PG_STAT_ORPHAN_NEW]++;
 			return PG_V_PASS;
 		}
+	}
+	if (PG_UNLIKELY((f->flags & PG_FF_ADOPTED) && pg_ts_before(pkt.tsval, f->syn_raw))) {
+		/*
+		 * The client's own clock is behind the raw TSval the offset was learned against:
+		 * that value was not the client's (a spoofed segment raised it while the entry
+		 * was an orphan) or was reordered. Learn again from this one, or the client's
+		 * segments would stay below ts_recent until its clock caught up.
+		 */
+		pg_flow_orphan_init(f, pkt.tsval, now);
+		st->c[PG_STAT_ORPHAN_NEW]++;
+		return PG_V_PASS;
 	}
 	t = pg_flow_tsval(f, pkt.tsval);
 	t64 = pg_flow_unwrap(f, t);

@@ -10,6 +10,10 @@
  * second): every repeat does the whole lookup, rewrite and checksum update, and leaves
  * the bytes as it found them, as real traffic would find them.
  *
+ * Learning (docs/DESIGN.md, "Learning a flow's offset") looks a segment of an unknown flow up
+ * in the unconfirmed table and the pools: the non-pool TCP path is also measured on the
+ * programs built without it (-DPG_NO_LEARN, the pipeline as it was before), in this run.
+ *
  * Usage: pg-bench-xdp [REPEAT]   (root; REPEAT defaults to 1000000)
  */
 #include <errno.h>
@@ -23,6 +27,7 @@
 #include <bpf/libbpf.h>
 
 #include "pawsguard.skel.h"
+#include "pawsguard_nolearn.skel.h"
 #include "pawsguard/csum.h"
 #include "pawsguard/types.h"
 
@@ -111,6 +116,37 @@ static int run(int prog_fd, const uint8_t *pkt, size_t len, uint32_t repeat, uin
 	return 0;
 }
 
+/* The non-pool TCP segment on the programs without learning: the "before" figure. */
+static int nolearn_case(const struct pg_config *cfg, const struct pg_lpm4_key *k4,
+			const struct pg_pool_val *pv, const uint8_t src[4], const uint8_t server[4],
+			uint32_t repeat)
+{
+	struct pawsguard_nolearn_bpf *nl = pawsguard_nolearn_bpf__open_and_load();
+	uint32_t zero = 0, ns, pass_ns, rv;
+	uint8_t pkt[256];
+	size_t len;
+	int rc;
+
+	if (!nl) {
+		fprintf(stderr, "pg-bench-xdp: cannot load the baseline object: %s\n",
+			strerror(errno));
+		return 1;
+	}
+	rc = bpf_map_update_elem(bpf_map__fd(nl->maps.pg_config), &zero, cfg, BPF_ANY);
+	rc |= bpf_map_update_elem(bpf_map__fd(nl->maps.pg_pools4), k4, pv, BPF_ANY);
+	len = build(pkt, 6, src, server, 40000, 80, 0x10, 1001, 5000, 4242);
+	if (rc || run(bpf_program__fd(nl->progs.pg_xdp_ingress), pkt, len, repeat, &ns, &rv) ||
+	    run(bpf_program__fd(nl->progs.pg_xdp_pass), pkt, len, repeat, &pass_ns, &rv)) {
+		fprintf(stderr, "pg-bench-xdp: baseline run failed\n");
+		pawsguard_nolearn_bpf__destroy(nl);
+		return 1;
+	}
+	printf("%-52s %8u %8u %6.2fx\n", "TCP, source outside pools, without learning", ns, pass_ns,
+	       pass_ns ? (double)ns / pass_ns : 0.0);
+	pawsguard_nolearn_bpf__destroy(nl);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const uint8_t pool_src[4] = {10, 1, 1, 1}, other_src[4] = {192, 0, 2, 1},
@@ -133,6 +169,7 @@ int main(int argc, char **argv)
 	} cases[] = {
 		{"non-TCP (UDP)", 0, 17, other_src, 0},
 		{"TCP, source outside pools", 0, 6, other_src, 0x10},
+		{"pool segment, no flow (orphan path)", 0, 6, pool_src, 0x10},
 		{"pool SYN again (same ISN: retransmit path)", 0, 6, pool_src, 0x02},
 		{"pool established segment (TSval rewrite)", 0, 6, pool_src, 0x10},
 		{"TC egress: TSecr translated back", 1, 6, pool_src, 0x10},
@@ -167,7 +204,7 @@ int main(int argc, char **argv)
 	printf("BPF_PROG_TEST_RUN, best of %d x %u repeats, ns per packet\n", ROUNDS, repeat);
 	printf("%-52s %8s %8s %7s\n", "case", "prog", "pass", "ratio");
 	for (i = 0; i < (int)(sizeof(cases) / sizeof(cases[0])); i++) {
-		if (i == 3 && seed_steady_flow(skel, pool_src, server, 5000)) {
+		if (i == 4 && seed_steady_flow(skel, pool_src, server, 5000)) {
 			fprintf(stderr, "pg-bench-xdp: cannot seed the flow\n");
 			return 1;
 		}
@@ -191,6 +228,8 @@ int main(int argc, char **argv)
 		printf("%-52s %8u %8u %6.2fx\n", cases[i].name, ns, pass_ns,
 		       pass_ns ? (double)ns / pass_ns : 0.0);
 	}
+	if (nolearn_case(&cfg, &k4, &pv, other_src, server, repeat))
+		return 1;
 	pawsguard_bpf__destroy(skel);
 	return 0;
 }

@@ -1063,6 +1063,26 @@ def gen_adopted_segments():
     fx.stats = dict(XDP_TCP, tsval_rewritten=1)
     fx.expect_flow(CLIENT4, SERVER4, fwd_pub=t, state=FS_EST, last='now')
     fx.expect_source(CLIENT4, max_fwd=cap_above, last='now')
+    # Behind the raw TSval the offset was learned against: that value was not the client's
+    # (spoofed into the orphan) or was reordered. Learned again: an orphan, untouched.
+    fx = fixture('xdp_adopted_behind_learned_raw_relearns', 'xdp')
+    fx.flow(CLIENT4, SERVER4, offset=0x5000, state=FS_EST, flags=FF_ADOPTED, syn_raw=0x70000000,
+            fwd_pub=pos_behind(0x70005000), last='now-10')
+    fx.inp = frame(CLIENT4, SERVER4, tcp(est_opts(0x00BC6200, 6), b'x', sport=CPORT, dport=SPORT,
+                                         flags='A', seq=1, ack=1))
+    fx.stats = dict(XDP_TCP, orphan_new=1)
+    fx.expect_flow(CLIENT4, SERVER4, state=FS_ORPHAN, syn_raw=0x00BC6200, offset=0, flags=0,
+                   last='now', **{'class': CLASS_EST})
+    # At or after it: translated.
+    fx = fixture('xdp_adopted_after_learned_raw_translated', 'xdp')
+    fx.flow(CLIENT4, SERVER4, offset=0x5000, state=FS_EST, flags=FF_ADOPTED, syn_raw=0x00BC6200,
+            fwd_pub=pos_behind(0x00BC6200 + 0x5000), last='now-10')
+    fx.inp = frame(CLIENT4, SERVER4, tcp(est_opts(0x00BC6200, 6), b'x', sport=CPORT, dport=SPORT,
+                                         flags='A', seq=1, ack=1))
+    fx.out = frame(CLIENT4, SERVER4, tcp(est_opts(0x00BC6200 + 0x5000, 6), b'x', sport=CPORT,
+                                         dport=SPORT, flags='A', seq=1, ack=1))
+    fx.stats = dict(XDP_TCP, tsval_rewritten=1)
+    fx.expect_flow(CLIENT4, SERVER4, state=FS_EST, offset=0x5000, flags=FF_ADOPTED, last='now')
     # A flow pawsguard opened itself is not bounded (a microsecond clock runs far ahead):
     # see xdp_est_usec_clock_far_ahead_publishes.
 
