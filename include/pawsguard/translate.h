@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The translation decision (DESIGN.md, "The rewrite algorithm") as pure functions over the
+ * The translation decision (docs/DESIGN.md, "The rewrite algorithm") as pure functions over the
  * plain structs of types.h. Time is passed in; nothing here reads a clock or a map, so both
  * dataplanes share it and the simulation can drive it.
  *

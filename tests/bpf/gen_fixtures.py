@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Generate the BPF_PROG_TEST_RUN fixtures of tests/bpf/fixtures.c.
 
-Every fixture is built here with scapy from DESIGN.md and BACKGROUND.md, never from the code
+Every fixture is built here with scapy from docs/DESIGN.md, never from the code
 under test: the input frame, the expected output frame (new TSval/TSecr or NOPs, checksums
 recomputed by scapy from scratch), the expected verdict, the expected counter deltas and
 the expected map state afterwards.
@@ -666,7 +666,8 @@ def gen_orphans():
 
 def gen_flow_endings():
     """Flows ended by segments that carry no timestamp or are not translated."""
-    # DESIGN.md: "FIN/RST move the flow to closing". A RST usually carries no timestamp
+    # docs/DESIGN.md, "The rewrite algorithm": FIN or RST, with or without a timestamp, moves
+    # the flow to closing. A RST usually carries no timestamp
     # (Linux's tcp_v4_send_reset() never adds one), and the programs look a flow up only
     # for segments with a TS option: the flow stays established.
     fx = fixture('xdp_rst_without_ts_closes_flow', 'xdp')

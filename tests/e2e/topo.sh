@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # tests/e2e/topo.sh: sourceable network-namespace topology that reproduces the
-# TIME-WAIT PAWS failure of NAT'ed clients (BACKGROUND.md, "The rules that drop
-# the SYN", rule 2) against the real kernel TCP stack.
+# TIME-WAIT PAWS failure of NAT'ed clients (docs/DESIGN.md, "The failure", the TIME-WAIT
+# rule) against the real kernel TCP stack.
 #
 #   direct:  c1 --\
 #                  br0 [NAT] out0 ---------------------------- srv0 [SRV]
