@@ -363,7 +363,7 @@ static int run_dir(struct pg_env *env, bool in, uint8_t *buf, size_t n, uint64_t
 	struct pg_flow *f = NULL;
 	struct pg_flow_key key;
 	uint32_t off = 0, floor = 0, want;
-	bool tcp, valid = false, syn_state = false;
+	bool tcp, valid = false, syn_state = false, orphan = false;
 	int v;
 
 	memset(&p, 0, sizeof(p));
@@ -376,6 +376,7 @@ static int run_dir(struct pg_env *env, bool in, uint8_t *buf, size_t n, uint64_t
 			if (f) {
 				off = f->offset;
 				syn_state = f->state == PG_FS_SYN;
+				orphan = f->state == PG_FS_ORPHAN;
 				floor = f->syn_raw;
 			}
 		}
@@ -406,6 +407,12 @@ static int run_dir(struct pg_env *env, bool in, uint8_t *buf, size_t n, uint64_t
 			 */
 			want = p.tsecr - off;
 			if (syn_state && (int32_t)(want - floor) < 0)
+				want = floor;
+			/*
+			 * An orphan adopts from this echo (docs/DESIGN.md, "Learning a flow's
+			 * offset"): the echo goes back as the client's latest raw TSval.
+			 */
+			if (orphan)
 				want = floor;
 			FZ_ASSERT(pg_get_be32(a.th + p.ts_off + 6) == want,
 				  "egress TSecr %#x, want %#x (%#x - %#x, floor %#x)",
