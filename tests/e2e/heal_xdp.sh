@@ -1,0 +1,110 @@
+#!/bin/bash
+# Self-healing flows on the XDP dataplane (issue 8): nine long-lived connections from two
+# clients behind the NAT (a rewrite pool), three busy (a message every 50-100 ms) and six
+# idle (one every 3-5 s), every message numbered and echoed (tests/e2e/longconn.py), through
+# pawsguard attached to the server's interface with tables of 1024 flows. In turn:
+#  (a) restart: detach, 1 s of untranslated traffic, attach, pools added again. The flows'
+#      offsets are gone; each must be learned again from the server's echo (flow_adopted),
+#      or the server drops the connection's segments by per-connection PAWS for good;
+#  (b) a flood of 4000 spoofed SYNs from the pools (the NAT address with random low ports,
+#      and a second pool prefix) against the 1024-entry tables: established flows live in
+#      their own maps and must not be evicted (no flow re-learned, all still established).
+# After each, every connection must go on exchanging data and get back every message sent
+# before; at the end every message must have arrived once, in order (client and server
+# count). The server's TcpExtPAWSEstab delta and pawsguard's counters are printed beside
+# each event. docs/DESIGN.md, "Flow state is recoverable, not precious".
+#
+# Usage: heal_xdp.sh PATH/TO/pawsguard     (root; exit 77 = skipped); about 50 s.
+# HEAL_BREAK=nopool: after the restart the pools are not added back (a deliberately wrong
+# setup, to see the test fail: the connections whose TSvals run behind stall).
+set -u
+PG=${1:?usage: heal_xdp.sh PATH/TO/pawsguard}
+export PG_NS=${PG_NS:-pgh} PG_NET=${PG_NET:-213}
+HERE=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source-path=SCRIPTDIR source=topo.sh
+. "$HERE/topo.sh"
+# shellcheck source-path=SCRIPTDIR source=heal_lib.sh
+. "$HERE/heal_lib.sh"
+
+[ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
+[ -x "$PG" ] || { echo "SKIP: $PG not built"; exit 77; }
+topo_have_netns || { echo "SKIP: no network namespaces"; exit 77; }
+
+# `ip netns exec` remounts /sys, hiding bpffs: enter only the network namespace.
+pgc() { nsenter --net="/run/netns/$NS_SRV" "$PG" "$@"; }
+
+cleanup() {
+	hl_kill
+	[ -n "${NS_SRV:-}" ] && [ -e "/run/netns/$NS_SRV" ] && pgc detach "$SRV_IF" >/dev/null 2>&1
+	topo_down
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+hl_stats() {
+	pgc stats --json --iface "$SRV_IF" | "$HL_PY" -c '
+import json, sys
+d = json.load(sys.stdin)
+out = dict(d["counters"])
+out.update({k: v for k, v in d.items() if isinstance(v, int)})
+print(json.dumps(out))'
+}
+quiet() { "$@" >/dev/null; }
+hl_flows() { pgc flows --json --iface "$SRV_IF" --limit 100000; }
+
+attach() {
+	pgc attach "$SRV_IF" --max-flows 1024 >/dev/null || return 1
+	[ "${HEAL_BREAK:-}" = nopool ] && [ "${1:-}" = again ] && return 0
+	for p in "$NAT_IP4/32" "$NAT_IP6/128" "$HL_FLOOD4" "$HL_FLOOD6"; do
+		pgc pool add "$p" --iface "$SRV_IF" >/dev/null || return 1
+	done
+}
+
+t0=$SECONDS
+topo_up direct || { echo "FAIL: topology"; exit 1; }
+topo_check 5 || { echo "FAIL: topology does not carry traffic"; exit 1; }
+check "attach $SRV_IF --max-flows 1024, pools $NAT_IP4/32 $NAT_IP6/128 $HL_FLOOD4 $HL_FLOOD6" attach
+hl_start 5301 || exit 1
+n=$(hl_est_flows)
+check "the $HL_CONNS connections are established flows ($n)" [ "$n" = "$HL_CONNS" ]
+echo "connections whose raw TSvals run behind their translated ones: $(hl_at_risk) of $HL_CONNS" \
+	"(those die on a restart unless their offset is learned again)"
+hl_window steady 6
+
+echo "== (a) restart: detach, 1 s untranslated, attach, pools"
+hl_mark RESET
+check "detach" quiet pgc detach "$SRV_IF"
+sleep 1
+check "attach again" attach again
+hl_window "after restart" "$HL_WINDOW"
+hl_report "restart"
+a=$(hl_get flow_adopted now)
+check "every connection's offset learned from the server's echo (flow_adopted $a >= $HL_CONNS)" \
+	[ "$a" -ge "$HL_CONNS" ]
+n=$(hl_est_flows)
+check "the $HL_CONNS connections are established flows again ($n)" [ "$n" = "$HL_CONNS" ]
+
+echo "== (b) flood: 4000 spoofed SYNs from the pools, tables of 1024 flows"
+hl_mark
+hl_flood 2500 1500 || check "flood sent" false
+hl_window "after flood" "$HL_WINDOW"
+hl_report "flood"
+d=$(hl_delta pool_syn)
+check "the flood reached pawsguard (pool_syn +$d >= 3600)" [ "$d" -ge 3600 ]
+d=$(hl_delta unconf_add)
+check "the unconfirmed tables overflowed (unconf_add +$d > 1024 per family)" [ "$d" -gt 2048 ]
+d=$(($(hl_delta orphan_new) + $(hl_delta flow_adopted)))
+check "no established flow was lost and re-learned (orphan_new + flow_adopted +$d)" [ "$d" = 0 ]
+d=$(hl_delta evict_established)
+check "evict_established +$d" [ "$d" = 0 ]
+n=$(hl_est_flows)
+check "the $HL_CONNS connections are still established flows ($n)" [ "$n" = "$HL_CONNS" ]
+
+hl_stop
+check "detach" quiet pgc detach "$SRV_IF"
+echo "heal xdp: $((SECONDS - t0)) s"
+if [ "$failures" -gt 0 ]; then
+	echo "heal xdp: $failures check(s) failed"
+	exit 1
+fi
+echo "heal xdp: all checks passed"
