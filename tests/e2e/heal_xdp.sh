@@ -1,5 +1,5 @@
 #!/bin/bash
-# Self-healing flows on the XDP dataplane (issue 8): nine long-lived connections from two
+# Self-healing flows on the XDP dataplane: nine long-lived connections from two
 # clients behind the NAT (a rewrite pool), three busy (a message every 50-100 ms) and six
 # idle (one every 3-5 s), every message numbered and echoed (tests/e2e/longconn.py), through
 # pawsguard attached to the server's interface with tables of 1024 flows. In turn:
@@ -12,7 +12,7 @@
 # After each, every connection must go on exchanging data and get back every message sent
 # before; at the end every message must have arrived once, in order (client and server
 # count). The server's TcpExtPAWSEstab delta and pawsguard's counters are printed beside
-# each event. docs/DESIGN.md, "Flow state is recoverable, not precious".
+# each event. docs/DESIGN.md, "Learning a flow's offset" and "Eviction classes".
 #
 # Usage: heal_xdp.sh PATH/TO/pawsguard     (root; exit 77 = skipped); about 50 s.
 # HEAL_BREAK=nopool: after the restart the pools are not added back (a deliberately wrong
