@@ -121,12 +121,12 @@ PG_INLINE const struct pg_config *pg_env_config(struct pg_env *e)
 	return e->cfg;
 }
 
-PG_INLINE uint32_t pg_env_pool(struct pg_env *e, const struct pg_pkt *p, const struct pg_addr *a)
+PG_INLINE uint32_t pg_env_pool(struct pg_env *e, uint8_t family, const struct pg_addr *a)
 {
 	const struct pg_pool_val *v;
 	(void)e;
 
-	if (p->family == 4) {
+	if (family == 4) {
 		struct pg_lpm4_key k4 = {.prefixlen = 32};
 
 		__builtin_memcpy(k4.addr, &a->b[12], 4);
@@ -232,6 +232,17 @@ PG_INLINE struct pg_flow *pg_env_flow_confirm(struct pg_env *e, const struct pg_
 	return n;
 }
 
+/*
+ * The decisions run as global functions (pipeline.h says why): declared here, defined after
+ * the pipeline, which calls them through these hooks.
+ */
+#define PG_DECIDE_HOOKS 1
+struct pg_seg;
+__attribute__((noinline)) int pg_decide_ingress(struct pg_seg *sg);
+__attribute__((noinline)) int pg_decide_egress(struct pg_seg *sg);
+#define PG_INGRESS_DECIDE(env, sg) ((void)(env), pg_decide_ingress(sg))
+#define PG_EGRESS_DECIDE(env, sg)  ((void)(env), pg_decide_egress(sg))
+
 #include "pawsguard/pipeline.h"
 
 /* Returns false when the maps are not there or not configured yet. */
@@ -254,6 +265,38 @@ static __always_inline bool pg_env_init(struct pg_env *e, uint64_t *now)
 	}
 	*now = c->now;
 	return true;
+}
+
+/*
+ * The state the decisions need: counters and configuration. The programs looked them up
+ * already, but a global function is verified alone and gets only its argument; array
+ * lookups are inlined by the verifier into a few instructions.
+ */
+static __always_inline bool pg_env_get(struct pg_env *e)
+{
+	__u32 zero = 0;
+
+	e->st = bpf_map_lookup_elem(&pg_stats, &zero);
+	e->cfg = bpf_map_lookup_elem(&pg_config, &zero);
+	return e->st && e->cfg;
+}
+
+__attribute__((noinline)) int pg_decide_ingress(struct pg_seg *sg)
+{
+	struct pg_env env;
+
+	if (!sg || !pg_env_get(&env))
+		return PG_SEG_PASS;
+	return pg_ingress_decide(&env, sg);
+}
+
+__attribute__((noinline)) int pg_decide_egress(struct pg_seg *sg)
+{
+	struct pg_env env;
+
+	if (!sg || !pg_env_get(&env))
+		return PG_SEG_PASS;
+	return pg_egress_decide(&env, sg);
 }
 
 /* Under libxdp's dispatcher: run after higher-priority programs, chain on XDP_PASS. */
@@ -293,7 +336,7 @@ int pg_tc_egress(struct __sk_buff *skb)
 	data = (uint8_t *)(long)skb->data;
 	end = (uint8_t *)(long)skb->data_end;
 	/* skb->len: a GSO packet carries up to 64 KB in pages beyond its linear headers. */
-	if (pg_egress_decide(&env, &pkt, data, end, skb->len, now, &tsecr) != PG_V_MODIFIED)
+	if (pg_egress_parse_decide(&env, &pkt, data, end, skb->len, now, &tsecr) != PG_V_MODIFIED)
 		return TC_ACT_OK;
 	o = pg_ts_ptr(&pkt);
 	if (!o)

@@ -121,6 +121,7 @@ PG_INLINE int pg_tcp_find_ts(struct pg_pkt *pkt)
 	int i, rc;
 
 	pkt->ts_off = 0;
+	pkt->tsval = pkt->tsecr = 0; /* 0 without the option: the decision copies them */
 	if (pkt->thlen <= 20)
 		return 0;
 	o = pkt->th + 20;

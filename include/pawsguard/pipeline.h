@@ -2,13 +2,19 @@
 /*
  * The per-packet pipeline shared by every dataplane: parse, decide (translate.h), rewrite.
  *
+ * The decision works on a struct pg_seg, the scalars of a parsed segment (its flow key,
+ * TSval, TSecr, flags, ...), never on packet pointers: parse and rewrite stay with the
+ * packet, and the BPF programs run the decision as a global function, verified once
+ * whatever the parser found (the verifier otherwise walks the whole decision again for
+ * every header layout: more than 900,000 instructions of its 1M limit on kernel 6.18).
+ *
  * Dataplanes differ only in where state lives (BPF maps, DPDK tables) and in what they do
  * with the verdict. The includer defines struct pg_env (its per-CPU or per-lcore context)
  * and these functions over it:
  *
  *   struct pg_stats *pg_env_stats(struct pg_env *e);            never NULL
  *   const struct pg_config *pg_env_config(struct pg_env *e);    never NULL
- *   uint32_t pg_env_pool(struct pg_env *e, const struct pg_pkt *p,
+ *   uint32_t pg_env_pool(struct pg_env *e, uint8_t family,
  *                        const struct pg_addr *src);            enum pg_action of src
  *   struct pg_source *pg_env_source(struct pg_env *e, const struct pg_addr *a, bool create);
  *   struct pg_flow *pg_env_flow(struct pg_env *e, const struct pg_flow_key *k);
@@ -44,7 +50,7 @@ struct pg_env;
 #ifndef PG_ENV_HOOKS
 struct pg_stats *pg_env_stats(struct pg_env *e);
 const struct pg_config *pg_env_config(struct pg_env *e);
-uint32_t pg_env_pool(struct pg_env *e, const struct pg_pkt *p, const struct pg_addr *src);
+uint32_t pg_env_pool(struct pg_env *e, uint8_t family, const struct pg_addr *src);
 struct pg_source *pg_env_source(struct pg_env *e, const struct pg_addr *a, bool create);
 struct pg_flow *pg_env_flow(struct pg_env *e, const struct pg_flow_key *k);
 struct pg_flow *pg_env_flow_add(struct pg_env *e, const struct pg_flow_key *k,
@@ -57,6 +63,51 @@ enum pg_verdict {
 	PG_V_PASS = 0,	   /* forward untouched */
 	PG_V_MODIFIED = 1, /* forward; bytes changed, checksums kept right */
 };
+
+/* What the decision asks of the packet (struct pg_seg.action). */
+enum pg_seg_action {
+	PG_SEG_PASS = 0,  /* leave it */
+	PG_SEG_TSVAL = 1, /* write seg.out as the TSval */
+	PG_SEG_TSECR = 2, /* write seg.out as the TSecr */
+	PG_SEG_STRIP = 3, /* replace the TS option with NOPs */
+};
+
+/* A parsed TCP segment as the decision sees it: scalars only (see the top of this file). */
+struct pg_seg {
+	uint64_t now;		/* realtime ns */
+	struct pg_flow_key key; /* (client, server) whatever the direction */
+	uint32_t seq;
+	uint32_t tsval; /* valid when has_ts */
+	uint32_t tsecr;
+	uint32_t out;  /* the value to write, per action */
+	uint8_t flags; /* TCP flags */
+	uint8_t family;
+	uint8_t has_ts;
+	uint8_t action; /* enum pg_seg_action, set by the decision */
+};
+
+/* No padding: the BPF verifier wants every byte of a global function's argument written. */
+_Static_assert(sizeof(struct pg_seg) == 64, "pg_seg");
+_Static_assert(offsetof(struct pg_seg, seq) == 44, "pg_seg.seq");
+
+PG_INLINE void pg_seg_of(struct pg_seg *sg, const struct pg_pkt *pkt, bool in, uint64_t now)
+{
+	pg_pkt_flow_key(pkt, in, &sg->key);
+	sg->now = now;
+	sg->seq = pkt->seq;
+	sg->tsval = pkt->tsval;
+	sg->tsecr = pkt->tsecr;
+	sg->out = 0;
+	sg->flags = pkt->flags;
+	sg->family = pkt->family;
+	sg->has_ts = pkt->ts_off != 0;
+	sg->action = PG_SEG_PASS;
+}
+
+PG_INLINE bool pg_seg_is_syn(const struct pg_seg *sg)
+{
+	return (sg->flags & (PG_TCP_SYN | PG_TCP_ACK | PG_TCP_RST)) == PG_TCP_SYN;
+}
 
 PG_INLINE void pg_count(struct pg_stats *st, int id)
 {
@@ -86,18 +137,16 @@ PG_INLINE void pg_flow_retire(struct pg_env *env, const struct pg_flow_key *k)
 }
 
 /* A FIN or RST without timestamps (Linux sends its resets bare) still ends the flow. */
-PG_INLINE void pg_flow_end_bare(struct pg_env *env, const struct pg_pkt *pkt, bool in, uint64_t now,
+PG_INLINE void pg_flow_end_bare(struct pg_env *env, const struct pg_seg *sg, bool in,
 				const struct pg_config *cfg)
 {
-	struct pg_flow_key key;
 	struct pg_flow *f;
 
-	if (!(pkt->flags & (PG_TCP_FIN | PG_TCP_RST)))
+	if (!(sg->flags & (PG_TCP_FIN | PG_TCP_RST)))
 		return;
-	pg_pkt_flow_key(pkt, in, &key);
-	f = pg_flow_find(env, &key, now, cfg);
+	f = pg_flow_find(env, &sg->key, sg->now, cfg);
 	if (f)
-		pg_flow_touch(f, pkt->flags, in, now);
+		pg_flow_touch(f, sg->flags, in, sg->now);
 }
 
 /*
@@ -109,8 +158,11 @@ PG_INLINE void pg_flow_publish(struct pg_env *env, const struct pg_flow_key *key
 			       const struct pg_flow *f, uint64_t t64, uint64_t vnow, uint64_t now)
 {
 	struct pg_source *s = pg_env_source(env, &key->client, f->flags & PG_FF_ADOPTED);
+	const struct pg_config *cfg = pg_env_config(env);
 
 	if (s) {
+		if ((f->flags & PG_FF_ADOPTED) && !pg_source_fresh(s, now, cfg))
+			s->flags |= PG_SF_ADOPTED;
 		pg_source_raise(s, pg_flow_pub_pos(f, t64, vnow));
 		s->last_ns = now;
 	}
@@ -134,49 +186,52 @@ PG_INLINE struct pg_flow *pg_flow_confirm(struct pg_env *env, struct pg_stats *s
  * either way it passes untouched. Only here, off the path of known flows, is the pool
  * looked up for a non-SYN segment.
  */
-PG_INLINE int pg_ingress_unknown(struct pg_env *env, struct pg_stats *st, struct pg_pkt *pkt,
-				 const struct pg_flow_key *key, struct pg_flow *stale, uint64_t now)
+PG_INLINE int pg_ingress_unknown(struct pg_env *env, struct pg_stats *st, const struct pg_seg *sg,
+				 struct pg_flow *stale)
 {
 	struct pg_flow nf;
 
 #ifdef PG_NO_LEARN
 	/* Only in the benchmark's baseline build (tests/bench): the pipeline before learning. */
-	return PG_V_PASS;
+	return PG_SEG_PASS;
 #endif
-	if (pkt->flags & PG_TCP_RST)
-		return PG_V_PASS;
-	if (pg_env_pool(env, pkt, &key->client) != PG_ACT_REWRITE)
-		return PG_V_PASS;
-	pg_flow_orphan_init(&nf, pkt->tsval, now);
+	if (sg->flags & PG_TCP_RST)
+		return PG_SEG_PASS;
+	if (pg_env_pool(env, sg->family, &sg->key.client) != PG_ACT_REWRITE)
+		return PG_SEG_PASS;
+	pg_flow_orphan_init(&nf, sg->tsval, sg->now);
 	if (stale) {
 		*stale = nf;
 	} else {
-		if (!pg_env_flow_add(env, key, &nf))
-			return PG_V_PASS;
+		if (!pg_env_flow_add(env, &sg->key, &nf))
+			return PG_SEG_PASS;
 		st->c[PG_STAT_UNCONF_ADD]++;
 	}
 	st->c[PG_STAT_ORPHAN_NEW]++;
-	return PG_V_PASS;
+	return PG_SEG_PASS;
 }
 
 /* A client-to-server SYN carrying a timestamp. */
 PG_INLINE int pg_ingress_syn(struct pg_env *env, struct pg_stats *st, const struct pg_config *cfg,
-			     struct pg_pkt *pkt, uint64_t now)
+			     struct pg_seg *sg)
 {
-	struct pg_flow_key key;
+	const struct pg_flow_key *kp = &sg->key;
+	uint64_t now = sg->now;
 	struct pg_flow *f, nf;
 	struct pg_source *s;
 	uint64_t vnow, t64;
 	uint32_t act, t;
-	bool fresh = false, back = false;
+	bool fresh = false, back = false, margin = false;
 
-	pg_pkt_flow_key(pkt, true, &key);
-	act = pg_env_pool(env, pkt, &key.client);
+	act = pg_env_pool(env, sg->family, &kp->client);
 	/* Every source is observed, pool or not: that is how suggest finds NATs. */
-	s = pg_env_source(env, &key.client, true);
+	s = pg_env_source(env, &kp->client, true);
 	if (s) {
 		fresh = pg_source_fresh(s, now, cfg);
-		back = pg_source_observe_syn(s, pkt->tsval, now);
+		/* Known only from adopted flows since its last SYN: see pg_syn_base(). */
+		margin = s->flags & PG_SF_ADOPTED;
+		s->flags &= ~(uint32_t)PG_SF_ADOPTED;
+		back = pg_source_observe_syn(s, sg->tsval, now);
 		s->action = act;
 	}
 	if (act == PG_ACT_NONE) {
@@ -184,8 +239,8 @@ PG_INLINE int pg_ingress_syn(struct pg_env *env, struct pg_stats *st, const stru
 			st->c[PG_STAT_NAT_SUSPECT]++;
 		if (s)
 			s->last_ns = now;
-		pg_flow_retire(env, &key);
-		return PG_V_PASS;
+		pg_flow_retire(env, kp);
+		return PG_SEG_PASS;
 	}
 	st->c[PG_STAT_POOL_SYN]++;
 	if (back)
@@ -193,18 +248,15 @@ PG_INLINE int pg_ingress_syn(struct pg_env *env, struct pg_stats *st, const stru
 	if (act == PG_ACT_STRIP) {
 		if (s)
 			s->last_ns = now;
-		pg_flow_retire(env, &key);
-		if (pg_ts_strip(pkt))
-			return PG_V_PASS;
-		st->c[PG_STAT_TS_STRIPPED]++;
-		return PG_V_MODIFIED;
+		pg_flow_retire(env, kp);
+		return PG_SEG_STRIP;
 	}
 
 	vnow = pg_vclock(now);
-	f = pg_env_flow(env, &key);
-	if (f && pg_flow_syn_retrans(f, pkt->seq, now, cfg)) {
+	f = pg_env_flow(env, kp);
+	if (f && pg_flow_syn_retrans(f, sg->seq, now, cfg)) {
 		st->c[PG_STAT_SYN_RETRANS]++;
-		t = pg_flow_tsval(f, pkt->tsval);
+		t = pg_flow_tsval(f, sg->tsval);
 		t64 = pg_flow_unwrap(f, t);
 		/*
 		 * Once the handshake is done the offset is fixed: a late duplicate keeps it.
@@ -228,9 +280,9 @@ PG_INLINE int pg_ingress_syn(struct pg_env *env, struct pg_stats *st, const stru
 			 * handshake is not done, so nothing has seen the old one but a SYN-ACK's
 			 * TSecr, which pg_flow_tsecr() keeps above the first SYN's TSval.
 			 */
-			t64 = pg_source_claim_syn(s, true, vnow, cfg);
+			t64 = pg_source_claim_syn(s, true, margin, vnow, cfg);
 			t = (uint32_t)t64;
-			f->offset = t - pkt->tsval;
+			f->offset = t - sg->tsval;
 			f->fwd_pub = t64;
 		} else if (pg_tsval_must_publish(f, t64, vnow)) {
 			f->fwd_pub = t64;
@@ -240,11 +292,11 @@ PG_INLINE int pg_ingress_syn(struct pg_env *env, struct pg_stats *st, const stru
 		f->last_ns = now;
 	} else {
 		if (s)
-			t64 = pg_source_claim_syn(s, fresh, vnow, cfg);
+			t64 = pg_source_claim_syn(s, fresh, margin, vnow, cfg);
 		else
-			t64 = pg_syn_tsval(0, false, vnow, cfg);
+			t64 = pg_syn_tsval(0, false, pg_syn_base(false, false, vnow, cfg));
 		t = (uint32_t)t64;
-		pg_flow_init(&nf, pkt->tsval, t64, pkt->seq, now);
+		pg_flow_init(&nf, sg->tsval, t64, sg->seq, now);
 		if (f) {
 			*f = nf;
 			st->c[PG_STAT_FLOW_REUSE]++;
@@ -254,9 +306,9 @@ PG_INLINE int pg_ingress_syn(struct pg_env *env, struct pg_stats *st, const stru
 			 * SYN's offset and the server would drop it by per-connection PAWS:
 			 * leave this SYN untouched instead.
 			 */
-			if (!pg_env_flow_add(env, &key, &nf)) {
-				pg_flow_retire(env, &key);
-				return PG_V_PASS;
+			if (!pg_env_flow_add(env, kp, &nf)) {
+				pg_flow_retire(env, kp);
+				return PG_SEG_PASS;
 			}
 			st->c[PG_STAT_UNCONF_ADD]++;
 		}
@@ -266,11 +318,131 @@ PG_INLINE int pg_ingress_syn(struct pg_env *env, struct pg_stats *st, const stru
 	}
 	if (s)
 		s->last_ns = now;
-	if (pg_ts_set_tsval(pkt, t))
-		return PG_V_PASS;
-	st->c[PG_STAT_TSVAL_REWRITTEN]++;
-	return PG_V_MODIFIED;
+	sg->out = t;
+	return PG_SEG_TSVAL;
 }
+
+/*
+ * The decision for a client-to-server TCP segment: rewrite the TSval or strip the option
+ * for pool sources (PG_SEG_*; sg->out is the TSval to write).
+ */
+PG_INLINE int pg_ingress_decide(struct pg_env *env, struct pg_seg *sg)
+{
+	struct pg_stats *st = pg_env_stats(env);
+	const struct pg_config *cfg = pg_env_config(env);
+	uint64_t now = sg->now, t64, vnow;
+	struct pg_flow *f;
+	uint32_t t;
+
+	st->c[PG_STAT_TCP]++;
+	if (pg_seg_is_syn(sg)) {
+		st->c[PG_STAT_SYN]++;
+		if (!sg->has_ts) {
+			st->c[PG_STAT_SYN_NO_TS]++;
+			pg_flow_retire(env, &sg->key);
+			return PG_SEG_PASS;
+		}
+		return pg_ingress_syn(env, st, cfg, sg);
+	}
+	if (!sg->has_ts) {
+		pg_flow_end_bare(env, sg, true, cfg);
+		return PG_SEG_PASS;
+	}
+	/*
+	 * Established segments go by flow alone, without the pool lookup: removing a pool
+	 * must not change the offset of a flow in progress, and a hash miss is cheap.
+	 */
+	f = pg_env_flow(env, &sg->key);
+	if (PG_UNLIKELY(!f || !pg_flow_live(f, now, cfg)))
+		return pg_ingress_unknown(env, st, sg, f);
+	if (PG_UNLIKELY(pg_flow_unconfirmed(f))) {
+		if (f->state == PG_FS_ORPHAN) {
+			pg_flow_orphan_see(f, sg->tsval, now);
+			return PG_SEG_PASS;
+		}
+		if (!(f->flags & PG_FF_SYNACK)) {
+			/*
+			 * A segment after a SYN whose SYN-ACK never came back belongs to another
+			 * connection on the 4-tuple: the server kept an older one (and answered
+			 * the SYN with a challenge ACK), or the SYN was spoofed. Its offset is
+			 * not this entry's: learn it from the echo.
+			 */
+			pg_flow_orphan_init(f, sg->tsval, now);
+			st->c[PG_STAT_ORPHAN_NEW]++;
+			return PG_SEG_PASS;
+		}
+	}
+	if (PG_UNLIKELY((f->flags & PG_FF_ADOPTED) && pg_ts_before(sg->tsval, f->syn_raw))) {
+		/*
+		 * The client's own clock is behind the raw TSval the offset was learned against:
+		 * that value was not the client's (a spoofed segment raised it while the entry
+		 * was an orphan) or was reordered. Learn again from this one, or the client's
+		 * segments would stay below ts_recent until its clock caught up.
+		 */
+		pg_flow_orphan_init(f, sg->tsval, now);
+		st->c[PG_STAT_ORPHAN_NEW]++;
+		return PG_SEG_PASS;
+	}
+	t = pg_flow_tsval(f, sg->tsval);
+	t64 = pg_flow_unwrap(f, t);
+	vnow = pg_vclock(now);
+	if (pg_tsval_must_publish(f, t64, vnow)) {
+		f->fwd_pub = t64;
+		pg_flow_publish(env, &sg->key, f, t64, vnow, now);
+	}
+	if (pg_flow_touch(f, sg->flags, true, now))
+		pg_flow_confirm(env, st, &sg->key, f);
+	sg->out = t;
+	return PG_SEG_TSVAL;
+}
+
+/*
+ * The decision for a server-to-client TCP segment: the TSecr translated back
+ * (PG_SEG_TSECR with sg->out), or nothing.
+ */
+PG_INLINE int pg_egress_decide(struct pg_env *env, struct pg_seg *sg)
+{
+	struct pg_stats *st = pg_env_stats(env);
+	const struct pg_config *cfg = pg_env_config(env);
+	uint64_t now = sg->now, vnow;
+	struct pg_flow *f;
+
+	if (!sg->has_ts || !sg->tsecr) {
+		pg_flow_end_bare(env, sg, false, cfg);
+		return PG_SEG_PASS;
+	}
+	f = pg_flow_find(env, &sg->key, now, cfg);
+	if (!f) {
+		st->c[PG_STAT_ECHO_UNMATCHED]++;
+		return PG_SEG_PASS;
+	}
+	if (PG_UNLIKELY(pg_flow_unconfirmed(f))) {
+		if (f->state == PG_FS_ORPHAN) {
+			/* The echo teaches the offset; this very TSecr is translated with it. */
+			vnow = pg_vclock(now);
+			pg_flow_adopt(f, sg->tsecr, vnow, now);
+			if (f->fwd_pub >= vnow)
+				pg_flow_publish(env, &sg->key, f, f->fwd_pub, vnow, now);
+			st->c[PG_STAT_FLOW_ADOPTED]++;
+			f = pg_flow_confirm(env, st, &sg->key, f);
+		} else if ((sg->flags & (PG_TCP_SYN | PG_TCP_ACK)) == (PG_TCP_SYN | PG_TCP_ACK)) {
+			f->flags |= PG_FF_SYNACK;
+		}
+	}
+	sg->out = pg_flow_tsecr(f, sg->tsecr);
+	pg_flow_touch(f, sg->flags, false, now);
+	st->c[PG_STAT_TSECR_TRANSLATED]++;
+	return PG_SEG_TSECR;
+}
+
+/*
+ * Where the wrappers below run the decisions. The BPF programs replace them with their
+ * global functions (PG_DECIDE_HOOKS); everyone else calls them inline.
+ */
+#ifndef PG_DECIDE_HOOKS
+#define PG_INGRESS_DECIDE(env, sg) pg_ingress_decide(env, sg)
+#define PG_EGRESS_DECIDE(env, sg)  pg_egress_decide(env, sg)
+#endif
 
 /*
  * Client to server: rewrite TSval (or strip it) for pool sources. len is the whole
@@ -281,12 +453,8 @@ PG_INLINE int pg_ingress_len(struct pg_env *env, uint8_t *data, uint8_t *end, ui
 			     uint64_t now)
 {
 	struct pg_stats *st = pg_env_stats(env);
-	const struct pg_config *cfg = pg_env_config(env);
-	struct pg_flow_key key;
-	struct pg_flow *f;
 	struct pg_pkt pkt;
-	uint64_t t64, vnow;
-	uint32_t t;
+	struct pg_seg sg;
 	int rc;
 
 	st->c[PG_STAT_PACKETS]++;
@@ -295,70 +463,21 @@ PG_INLINE int pg_ingress_len(struct pg_env *env, uint8_t *data, uint8_t *end, ui
 		pg_count(st, rc);
 		return PG_V_PASS;
 	}
-	st->c[PG_STAT_TCP]++;
-	if (pg_pkt_is_syn(&pkt)) {
-		st->c[PG_STAT_SYN]++;
-		if (!pkt.ts_off) {
-			st->c[PG_STAT_SYN_NO_TS]++;
-			pg_pkt_flow_key(&pkt, true, &key);
-			pg_flow_retire(env, &key);
+	pg_seg_of(&sg, &pkt, true, now);
+	rc = PG_INGRESS_DECIDE(env, &sg);
+	if (rc == PG_SEG_TSVAL) {
+		if (pg_ts_set_tsval(&pkt, sg.out))
 			return PG_V_PASS;
-		}
-		return pg_ingress_syn(env, st, cfg, &pkt, now);
+		st->c[PG_STAT_TSVAL_REWRITTEN]++;
+		return PG_V_MODIFIED;
 	}
-	if (!pkt.ts_off) {
-		pg_flow_end_bare(env, &pkt, true, now, cfg);
-		return PG_V_PASS;
-	}
-	/*
-	 * Established segments go by flow alone, without the pool lookup: removing a pool
-	 * must not change the offset of a flow in progress, and a hash miss is cheap.
-	 */
-	pg_pkt_flow_key(&pkt, true, &key);
-	f = pg_env_flow(env, &key);
-	if (PG_UNLIKELY(!f || !pg_flow_live(f, now, cfg)))
-		return pg_ingress_unknown(env, st, &pkt, &key, f, now);
-	if (PG_UNLIKELY(pg_flow_unconfirmed(f))) {
-		if (f->state == PG_FS_ORPHAN) {
-			pg_flow_orphan_see(f, pkt.tsval, now);
+	if (rc == PG_SEG_STRIP) {
+		if (pg_ts_strip(&pkt))
 			return PG_V_PASS;
-		}
-		if (!(f->flags & PG_FF_SYNACK)) {
-			/*
-			 * A segment after a SYN whose SYN-ACK never came back belongs to another
-			 * connection on the 4-tuple: the server kept an older one (and answered
-			 * the SYN with a challenge ACK), or the SYN was spoofed. Its offset is
-			 * not this entry's: learn it from the echo.
-			 */
-			pg_flow_orphan_init(f, pkt.tsval, now);
-			st->c[PG_STAT_ORPHAN_NEW]++;
-			return PG_V_PASS;
-		}
+		st->c[PG_STAT_TS_STRIPPED]++;
+		return PG_V_MODIFIED;
 	}
-	if (PG_UNLIKELY((f->flags & PG_FF_ADOPTED) && pg_ts_before(pkt.tsval, f->syn_raw))) {
-		/*
-		 * The client's own clock is behind the raw TSval the offset was learned against:
-		 * that value was not the client's (a spoofed segment raised it while the entry
-		 * was an orphan) or was reordered. Learn again from this one, or the client's
-		 * segments would stay below ts_recent until its clock caught up.
-		 */
-		pg_flow_orphan_init(f, pkt.tsval, now);
-		st->c[PG_STAT_ORPHAN_NEW]++;
-		return PG_V_PASS;
-	}
-	t = pg_flow_tsval(f, pkt.tsval);
-	t64 = pg_flow_unwrap(f, t);
-	vnow = pg_vclock(now);
-	if (pg_tsval_must_publish(f, t64, vnow)) {
-		f->fwd_pub = t64;
-		pg_flow_publish(env, &key, f, t64, vnow, now);
-	}
-	if (pg_flow_touch(f, pkt.flags, true, now))
-		pg_flow_confirm(env, st, &key, f);
-	if (pg_ts_set_tsval(&pkt, t))
-		return PG_V_PASS;
-	st->c[PG_STAT_TSVAL_REWRITTEN]++;
-	return PG_V_MODIFIED;
+	return PG_V_PASS;
 }
 
 /* Client to server, the whole packet readable in [data, end). */
@@ -368,19 +487,16 @@ PG_INLINE int pg_ingress(struct pg_env *env, uint8_t *data, uint8_t *end, uint64
 }
 
 /*
- * Server to client: decide the TSecr translation without writing it, for dataplanes that
- * fix the checksum their own way (TC: bpf_l4_csum_replace knows CHECKSUM_PARTIAL), and
- * that may see only the headers of a longer packet (len, see pg_parse_len()).
- * Returns PG_V_MODIFIED with *tsecr set to the value to write.
+ * Server to client: parse and decide the TSecr translation without writing it, for
+ * dataplanes that fix the checksum their own way (TC: bpf_l4_csum_replace knows
+ * CHECKSUM_PARTIAL), and that may see only the headers of a longer packet (len, see
+ * pg_parse_len()). Returns PG_V_MODIFIED with *tsecr set to the value to write.
  */
-PG_INLINE int pg_egress_decide(struct pg_env *env, struct pg_pkt *pkt, uint8_t *data, uint8_t *end,
-			       uint32_t len, uint64_t now, uint32_t *tsecr)
+PG_INLINE int pg_egress_parse_decide(struct pg_env *env, struct pg_pkt *pkt, uint8_t *data,
+				     uint8_t *end, uint32_t len, uint64_t now, uint32_t *tsecr)
 {
 	struct pg_stats *st = pg_env_stats(env);
-	const struct pg_config *cfg = pg_env_config(env);
-	struct pg_flow_key key;
-	struct pg_flow *f;
-	uint64_t vnow;
+	struct pg_seg sg;
 	int rc;
 
 	st->c[PG_STAT_PACKETS_OUT]++;
@@ -389,32 +505,10 @@ PG_INLINE int pg_egress_decide(struct pg_env *env, struct pg_pkt *pkt, uint8_t *
 		pg_count(st, rc);
 		return PG_V_PASS;
 	}
-	if (!pkt->ts_off || !pkt->tsecr) {
-		pg_flow_end_bare(env, pkt, false, now, cfg);
+	pg_seg_of(&sg, pkt, false, now);
+	if (PG_EGRESS_DECIDE(env, &sg) != PG_SEG_TSECR)
 		return PG_V_PASS;
-	}
-	pg_pkt_flow_key(pkt, false, &key);
-	f = pg_flow_find(env, &key, now, cfg);
-	if (!f) {
-		st->c[PG_STAT_ECHO_UNMATCHED]++;
-		return PG_V_PASS;
-	}
-	if (PG_UNLIKELY(pg_flow_unconfirmed(f))) {
-		if (f->state == PG_FS_ORPHAN) {
-			/* The echo teaches the offset; this very TSecr is translated with it. */
-			vnow = pg_vclock(now);
-			pg_flow_adopt(f, pkt->tsecr, vnow, now);
-			if (f->fwd_pub >= vnow)
-				pg_flow_publish(env, &key, f, f->fwd_pub, vnow, now);
-			st->c[PG_STAT_FLOW_ADOPTED]++;
-			f = pg_flow_confirm(env, st, &key, f);
-		} else if ((pkt->flags & (PG_TCP_SYN | PG_TCP_ACK)) == (PG_TCP_SYN | PG_TCP_ACK)) {
-			f->flags |= PG_FF_SYNACK;
-		}
-	}
-	*tsecr = pg_flow_tsecr(f, pkt->tsecr);
-	pg_flow_touch(f, pkt->flags, false, now);
-	st->c[PG_STAT_TSECR_TRANSLATED]++;
+	*tsecr = sg.out;
 	return PG_V_MODIFIED;
 }
 
@@ -425,7 +519,7 @@ PG_INLINE int pg_egress_len(struct pg_env *env, uint8_t *data, uint8_t *end, uin
 	struct pg_pkt pkt;
 	uint32_t tsecr = 0;
 
-	if (pg_egress_decide(env, &pkt, data, end, len, now, &tsecr) != PG_V_MODIFIED)
+	if (pg_egress_parse_decide(env, &pkt, data, end, len, now, &tsecr) != PG_V_MODIFIED)
 		return PG_V_PASS;
 	if (pg_ts_set_tsecr(&pkt, tsecr))
 		return PG_V_PASS;

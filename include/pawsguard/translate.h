@@ -75,12 +75,20 @@ PG_INLINE bool pg_source_observe_syn(struct pg_source *s, uint32_t tsval, uint64
  * clock's lag, so it is never behind the real one), and strictly above every TSval
  * forwarded for the source (max_fwd) while its state is fresh. A source without fresh
  * state gets a margin on top, to stay above what another instance or a previous run may
- * have forwarded from a client clock running a little fast. Its low 32 bits are never 0.
+ * have forwarded from a client clock running a little fast; so does a source known only
+ * from adopted flows since its last SYN (margin, PG_SF_ADOPTED): its max_fwd holds what
+ * those flows forwarded, not what a previous run forwarded on connections that are gone.
+ * Its low 32 bits are never 0.
  */
-PG_INLINE uint64_t pg_syn_tsval(uint64_t max_fwd, bool fresh, uint64_t vnow,
-				const struct pg_config *c)
+PG_INLINE uint64_t pg_syn_base(bool fresh, bool margin, uint64_t vnow, const struct pg_config *c)
 {
-	uint64_t t = vnow + c->clock_lag_ms + (fresh ? 0 : c->unknown_margin_ms);
+	return vnow + c->clock_lag_ms + (!fresh || margin ? c->unknown_margin_ms : 0);
+}
+
+/* The SYN's TSval' from its base (pg_syn_base) and the source's max_fwd. */
+PG_INLINE uint64_t pg_syn_tsval(uint64_t max_fwd, bool fresh, uint64_t base)
+{
+	uint64_t t = base;
 
 	if (fresh && t <= max_fwd)
 		t = max_fwd + 1;
@@ -93,18 +101,20 @@ PG_INLINE uint64_t pg_syn_tsval(uint64_t max_fwd, bool fresh, uint64_t vnow,
  * Choose the SYN's TSval and publish it in max_fwd in one step. Two CPUs may handle SYNs
  * of one source at once: the compare-and-swap makes each claim a value above the other's
  * (a failed swap means another CPU moved max_fwd forward; retry from its value). The loop
- * is bounded for the verifier; after PG_CAS_TRIES lost races the value is still above
- * every TSval this CPU saw, which only ties with the racing SYNs, and ties pass both rules.
+ * is bounded for the verifier, and the base is computed once, before it (a branch per
+ * iteration on the margin took the verifier past its 1M instructions, kernel 6.18); after
+ * PG_CAS_TRIES lost races the value is still above every TSval this CPU saw, which only
+ * ties with the racing SYNs, on other 4-tuples.
  */
-PG_INLINE uint64_t pg_source_claim_syn(struct pg_source *s, bool fresh, uint64_t vnow,
+PG_INLINE uint64_t pg_source_claim_syn(struct pg_source *s, bool fresh, bool margin, uint64_t vnow,
 				       const struct pg_config *c)
 {
-	uint64_t cur, t = 0;
+	uint64_t cur, t = 0, base = pg_syn_base(fresh, margin, vnow, c);
 	int i;
 
 	for (i = 0; i < PG_CAS_TRIES; i++) {
 		cur = *(volatile uint64_t *)&s->max_fwd;
-		t = pg_syn_tsval(cur, fresh, vnow, c);
+		t = pg_syn_tsval(cur, fresh, base);
 		if (__sync_val_compare_and_swap(&s->max_fwd, cur, t) == cur)
 			break;
 		fresh = true;
@@ -225,13 +235,19 @@ PG_INLINE void pg_flow_orphan_see(struct pg_flow *f, uint32_t tsval, uint64_t no
  * Learn an orphan's offset from the server's echo (RFC 7323: TSecr is ts_recent, the
  * TSval' of the latest client segment the server accepted). Every later raw TSval is at or
  * above the latest one seen, so raw + offset stays at or above ts_recent: all the server's
- * per-connection PAWS check asks. fwd_pub starts at the echo's position nearest the
- * virtual clock: later TSvals unwrap against it.
+ * per-connection PAWS check asks. An echo before that raw TSval means the raw segments are
+ * already above ts_recent: the offset is 0, never negative. A negative one would be wrong
+ * when pawsguard is a wire away from the server: the echo was sent before the raw segment
+ * arrived, the server then accepted that segment (ts_recent moved onto the client's own
+ * clock) and every translated TSval would fall below it for good. fwd_pub starts at the
+ * position nearest the virtual clock of the lowest TSval' the flow will forward.
  */
 PG_INLINE void pg_flow_adopt(struct pg_flow *f, uint32_t tsecr, uint64_t vnow, uint64_t now)
 {
-	f->offset = tsecr - f->syn_raw;
-	f->fwd_pub = vnow + (uint64_t)(int64_t)(int32_t)(tsecr - (uint32_t)vnow);
+	uint32_t base = pg_ts_after(tsecr, f->syn_raw) ? tsecr : f->syn_raw;
+
+	f->offset = base - f->syn_raw;
+	f->fwd_pub = vnow + (uint64_t)(int64_t)(int32_t)(base - (uint32_t)vnow);
 	f->state = PG_FS_EST;
 	f->flags = PG_FF_ADOPTED;
 	f->last_ns = now;

@@ -60,8 +60,14 @@ struct pg_source {
 	uint32_t backwards; /* SYNs whose TSval went backwards within 60 s: rescued, or NAT hint */
 	uint32_t action;    /* pool action when last seen (enum pg_action) */
 	uint32_t flows;	    /* flows created (rewrite) */
-	uint32_t pad;
+	uint32_t flags;	    /* PG_SF_* */
 };
+
+/*
+ * pg_source.flags. ADOPTED: what this source's max_fwd holds came from adopted flows since
+ * its last SYN here, so its next SYN still gets the unknown-source margin (translate.h).
+ */
+#define PG_SF_ADOPTED 0x1
 
 /* TCP state of a translated flow, as far as pawsguard needs it. */
 enum pg_flow_state {

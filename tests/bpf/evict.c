@@ -261,10 +261,15 @@ static bool relearn(struct env *e, struct conn *c)
 	t = run(e->xdp, pkt, len, 0);
 	if (t != c->raw)
 		return false; /* an orphan passes untouched */
-	/* The server drops it (PAWS) and answers with a duplicate ACK echoing ts_recent. */
+	/*
+	 * Below ts_recent, the server drops it (PAWS) and answers with a duplicate ACK echoing
+	 * ts_recent; at or above, it accepts the raw TSval, which becomes ts_recent.
+	 */
+	if ((int32_t)(c->raw - ts_recent) >= 0)
+		ts_recent = c->raw;
 	len = build(pkt, server, c->client, 80, c->cport, 0x10, 779, ts_recent);
 	echo = run(e->tc, pkt, len, 1);
-	/* Learned offset: ts_recent - latest raw; the echo comes back as that raw. */
+	/* Learned offset: ts_recent - latest raw (never negative); the echo comes back as raw. */
 	if (echo != c->raw)
 		return false;
 	c->offset = ts_recent - c->raw;

@@ -74,6 +74,7 @@ static const struct fx_field fx_source_fields[] = {
 	{"backwards", offsetof(struct pg_source, backwards), FX_SIZE(struct pg_source, backwards)},
 	{"action", offsetof(struct pg_source, action), FX_SIZE(struct pg_source, action)},
 	{"flows", offsetof(struct pg_source, flows), FX_SIZE(struct pg_source, flows)},
+	{"flags", offsetof(struct pg_source, flags), FX_SIZE(struct pg_source, flags)},
 };
 
 static const struct fx_field fx_flow_fields[] = {

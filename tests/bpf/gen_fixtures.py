@@ -101,6 +101,7 @@ TC_TCP = {'packets_out': 1}
 FS_DEAD, FS_SYN, FS_EST, FS_CLOSING, FS_ORPHAN = 0, 1, 2, 3, 4
 FF_SYNACK, FF_ADOPTED = 1, 2
 CLASS_EST, CLASS_UNCONF = 0, 1
+SF_ADOPTED = 1
 ACT_NONE, ACT_REWRITE, ACT_STRIP = 0, 1, 2
 
 
@@ -215,6 +216,7 @@ class Fixture:
         self.x_sources = []
         self.x_flows = []
         self.xfail = None
+        self.identity = False   # a translation that leaves the bytes as they were
 
     def source(self, addr, **f):
         self.sources.append((addr, f))
@@ -237,7 +239,7 @@ class Fixture:
         assert self.stats, self.name
         # Self-check: a fixture changes the bytes exactly when it counts a change.
         changes = {'tsval_rewritten', 'ts_stripped', 'tsecr_translated'} & set(self.stats)
-        assert (out != self.inp) == bool(changes), self.name
+        assert (out != self.inp) == (bool(changes) and not self.identity), self.name
         assert len(out) == len(self.inp), self.name
         w(f'fixture {self.name}')
         w(f'prog {self.prog}')
@@ -969,22 +971,28 @@ def gen_adopt():
     """docs/DESIGN.md, "Learning a flow's offset": the server's echo teaches an orphan."""
     def adopt(name, raw, echo, client=CLIENT4, server=SERVER4, src=None, src_after=None,
               flags='A'):
-        """An orphan whose client sent raw at most; the server echoes echo (ts_recent)."""
+        """An orphan whose client sent raw at most; the server echoes echo (ts_recent).
+
+        The offset is echo - raw when the echo is after raw (serial), else 0: the raw
+        segments are above ts_recent already, and an offset is never negative."""
         fx = fixture(name, 'tc')
         fx.flow(client, server, state=FS_ORPHAN, syn_raw=raw, last='now-10')
         if src is not None:
             fresh_source(fx, client, max_fwd=src)
+        after = s32(echo - raw) > 0
+        base = echo if after else raw
 
         def mk(v):
             return frame(server, client, tcp(est_opts(0x00ABCDEF, v), b'ok', sport=SPORT,
                                              dport=CPORT, flags=flags, seq=7000, ack=101),
                          rev=True)
         fx.inp = mk(echo)
-        # That very echo goes back translated: the client's own latest TSval.
-        fx.out = mk(raw)
+        # That very echo goes back translated: the client's own latest TSval (or as it is).
+        fx.out = mk(raw if after else echo)
+        fx.identity = not after
         fx.stats = dict(TC_TCP, tsecr_translated=1, flow_adopted=1, flow_confirmed=1)
-        pos = pos_near(echo, VCLOCK)
-        fx.expect_flow(client, server, state=FS_EST, offset=u32(echo - raw), flags=FF_ADOPTED,
+        pos = pos_near(base, VCLOCK)
+        fx.expect_flow(client, server, state=FS_EST, offset=u32(base - raw), flags=FF_ADOPTED,
                        fwd_pub=pos, syn_raw=raw, last='now', **{'class': CLASS_EST})
         if src_after is not None:
             fx.expect_source(client, max_fwd=src_after, last='now')
@@ -992,38 +1000,44 @@ def gen_adopt():
 
     # A flow pawsguard translated before a restart: the echo is the old TSval' (behind
     # the clock here), so nothing is published and no source is made.
-    fx = adopt('tc_adopt_orphan', raw=0x00BC6200, echo=u32(BEHIND))
+    echo = u32(BEHIND)
+    fx = adopt('tc_adopt_orphan', raw=u32(echo - 0x00BC6200), echo=echo)
     fx.n_sources = 0
-    fx = adopt('tc_adopt_orphan_v6', raw=0x00BC6200, echo=u32(BEHIND), client=CLIENT6,
+    fx = adopt('tc_adopt_orphan_v6', raw=u32(echo - 0x00BC6200), echo=echo, client=CLIENT6,
                server=SERVER6)
     fx.n_sources = 0
-    # A connection never translated (opened before attach): the server echoes the client's
-    # own raw TSval, the learned offset is ~0 (here: the echo is 300 below the latest raw,
-    # an older segment's; offset -300 mod 2^32).
-    fx = adopt('tc_adopt_never_translated', raw=u32(BEHIND + 300), echo=u32(BEHIND))
+    # The offset wraps mod 2^32 (raw numerically above the echo, serially before it).
+    fx = adopt('tc_adopt_offset_wraps', raw=u32(echo - 0x100), echo=echo)
     fx.n_sources = 0
-    # The offset wraps mod 2^32.
-    fx = adopt('tc_adopt_offset_wraps', raw=0xFFFFFF00, echo=u32(BEHIND))
+    # A connection never translated (opened before attach, or the server accepted a raw
+    # segment): the echo is the client's own TSval, here an older segment's, 300 before
+    # the latest raw. The offset is 0, never negative, and the echo passes as it is.
+    fx = adopt('tc_adopt_echo_before_raw_offset_zero', raw=u32(echo + 300), echo=echo)
     fx.n_sources = 0
     # Adopted from a FIN: established, then closing.
-    fx = adopt('tc_adopt_from_fin', raw=500, echo=u32(BEHIND), flags='FA')
+    fx = adopt('tc_adopt_from_fin', raw=u32(echo - 500), echo=echo, flags='FA')
     fx.x_flows[0][1]['state'] = FS_CLOSING
     fx.n_sources = 0
     # Ahead of the clock (a flow a previous run started with the unknown-source margin):
-    # published into max_fwd, the source created if absent.
+    # published into max_fwd, the source created if absent and marked: its next SYN still
+    # gets the margin (PG_SF_ADOPTED).
     ahead = VCLOCK + (1 << 20)
-    fx = adopt('tc_adopt_ahead_publishes_new_source', raw=1000, echo=u32(ahead),
+    fx = adopt('tc_adopt_ahead_publishes_new_source', raw=u32(ahead - 1000), echo=u32(ahead),
                src_after=ahead)
+    fx.x_sources[0][1]['flags'] = SF_ADOPTED
     fx.stats['source_new'] = 1
     fx.n_sources = 1
-    adopt('tc_adopt_ahead_raises_max_fwd', raw=1000, echo=u32(ahead), src=VCLOCK + 5000,
-          src_after=ahead)
+    # A source whose state is fresh (a SYN of it was seen here) is not marked.
+    fx = adopt('tc_adopt_ahead_raises_max_fwd', raw=u32(ahead - 1000), echo=u32(ahead),
+               src=VCLOCK + 5000, src_after=ahead)
+    fx.x_sources[0][1]['flags'] = 0
     # Further ahead than PG_ADOPT_LEAD_MAX_MS (2^24 ms): max_fwd goes no higher than the
     # clock + 2^24, so a source already above that keeps its value (unbounded, it would
     # jump to the echo's position, 2^30 ahead).
     cap_above = VCLOCK + (1 << 24) + (1 << 23)
-    adopt('tc_adopt_far_ahead_lead_bounded', raw=1000, echo=u32(VCLOCK + (1 << 30)),
-          src=cap_above, src_after=cap_above)
+    far = u32(VCLOCK + (1 << 30))
+    adopt('tc_adopt_far_ahead_lead_bounded', raw=u32(far - 1000), echo=far, src=cap_above,
+          src_after=cap_above)
     # TSecr 0 echoes nothing: the orphan waits.
     fx = fixture('tc_orphan_tsecr_zero_waits', 'tc')
     fx.flow(CLIENT4, SERVER4, state=FS_ORPHAN, syn_raw=1000, last='now-10')
