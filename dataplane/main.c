@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
  * pawsguard-dpdk [EAL options] -- [--config FILE] [--pool CIDR[,rewrite|strip]]...
- *                [--max-flows N] [--max-sources N] [--swap-ports]
+ *                [--max-flows N] [--max-sources N] [--swap-ports] [--state FILE]
+ *                [--mtu N] [--mbuf-size N]
  *
  * An inline bump in the wire between two ports: port 0 faces the clients (the NAT side),
  * port 1 the servers (--swap-ports swaps them). Frames from the clients go through the
  * core's pg_ingress (TSval rewrite or strip for pool sources), frames from the servers
  * through pg_egress (TSecr translated back); everything else is forwarded unchanged.
- * Threading, tables and pool publication: pg_dpdk.h. Telemetry: telemetry.c.
+ * Threading, tables and pool publication: pg_dpdk.h. Telemetry: telemetry.c. Planned
+ * restart (--state): state.c.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -33,6 +35,10 @@
 #define PG_PROG	  "pawsguard-dpdk"
 #define PG_NB_RXD 1024
 #define PG_NB_TXD 1024
+/* Ethernet header, CRC and two VLAN tags around an MTU-sized IP packet. */
+#define PG_FRAME_OVERHEAD (RTE_ETHER_HDR_LEN + RTE_ETHER_CRC_LEN + 2 * RTE_VLAN_HLEN)
+#define PG_MBUF_MIN	  256
+#define PG_MBUF_MAX	  (UINT16_MAX - RTE_PKTMBUF_HEADROOM)
 
 struct pg_app pg_app = {
 	.cfg = PG_CONFIG_DEFAULT,
@@ -46,15 +52,26 @@ struct pg_opts {
 	uint32_t max_flows;   /* 0: not given */
 	uint32_t max_sources; /* 0: not given */
 	bool swap_ports;
+	const char *state;  /* --state FILE, or NULL */
+	uint32_t mtu;	    /* 0: the PMD's default */
+	uint32_t mbuf_size; /* data room of an mbuf past its headroom; 0: chosen here */
 };
 
 static void pg_usage(FILE *f)
 {
 	fprintf(f, "usage: " PG_PROG
 		   " [EAL options] -- [--config FILE] [--pool CIDR[,rewrite|strip]]...\n"
-		   "       [--max-flows N] [--max-sources N] [--swap-ports]\n"
+		   "       [--max-flows N] [--max-sources N] [--swap-ports] [--state FILE]\n"
+		   "       [--mtu N] [--mbuf-size N]\n"
 		   "Port 0 faces the clients (NAT side), port 1 the servers; --swap-ports swaps "
 		   "them.\n"
+		   "--state FILE: on SIGINT/SIGTERM write the flow and source tables to FILE; at "
+		   "start\n"
+		   "  read them back (and remove FILE) if it is younger than the source TTL.\n"
+		   "--mtu N: the ports' MTU (jumbo frames; RX scatter where the PMD offers it).\n"
+		   "--mbuf-size N: bytes of frame per mbuf (longer frames are chained where the "
+		   "PMD\n"
+		   "  scatters); default 2048, or the whole frame when a port cannot scatter.\n"
 		   "Telemetry: dpdk-telemetry.py -f PREFIX, commands under /pawsguard/.\n");
 }
 
@@ -123,6 +140,9 @@ static void pg_parse_args(int argc, char **argv, struct pg_opts *o)
 		{"max-flows", required_argument, NULL, 'f'},
 		{"max-sources", required_argument, NULL, 's'},
 		{"swap-ports", no_argument, NULL, 'w'},
+		{"state", required_argument, NULL, 'S'},
+		{"mtu", required_argument, NULL, 'm'},
+		{"mbuf-size", required_argument, NULL, 'b'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -152,6 +172,21 @@ static void pg_parse_args(int argc, char **argv, struct pg_opts *o)
 			break;
 		case 'w':
 			cli.swap_ports = true;
+			break;
+		case 'S':
+			if (pg_state_check_path(optarg, err, sizeof(err)))
+				pg_arg_error("%s", err);
+			cli.state = optarg;
+			break;
+		case 'm':
+			if (pg_parse_u32(optarg, RTE_ETHER_MIN_MTU, UINT16_MAX, &cli.mtu))
+				pg_arg_error("--mtu must be %u..%u, got '%s'", RTE_ETHER_MIN_MTU,
+					     UINT16_MAX, optarg);
+			break;
+		case 'b':
+			if (pg_parse_u32(optarg, PG_MBUF_MIN, PG_MBUF_MAX, &cli.mbuf_size))
+				pg_arg_error("--mbuf-size must be %u..%u, got '%s'", PG_MBUF_MIN,
+					     PG_MBUF_MAX, optarg);
 			break;
 		case 'h':
 			pg_usage(stdout);
@@ -185,6 +220,9 @@ static void pg_parse_args(int argc, char **argv, struct pg_opts *o)
 		o->max_sources = cli.max_sources;
 	o->config = cli.config;
 	o->swap_ports = cli.swap_ports;
+	o->state = cli.state;
+	o->mtu = cli.mtu;
+	o->mbuf_size = cli.mbuf_size;
 }
 
 static void pg_signal(int sig)
@@ -199,6 +237,11 @@ struct pg_port_plan {
 	uint16_t ntxq;
 	rte_spinlock_t *locks; /* per TX queue, when workers share them */
 	char name[RTE_ETH_NAME_MAX_LEN];
+	bool can_scatter;  /* RX_OFFLOAD_SCATTER offered */
+	bool can_multiseg; /* TX_OFFLOAD_MULTI_SEGS offered */
+	bool scatter;	   /* frames may be chained: both offloads on where offered */
+	uint16_t min_mtu;
+	uint16_t max_mtu;
 };
 
 static void pg_port_plan(struct pg_port_plan *pp, uint16_t id)
@@ -213,6 +256,10 @@ static void pg_port_plan(struct pg_port_plan *pp, uint16_t id)
 	if (rc)
 		rte_exit(EXIT_FAILURE, "port %u: cannot get device info: %s\n", id, strerror(-rc));
 	rte_eth_dev_get_name_by_port(id, pp->name);
+	pp->can_scatter = info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_SCATTER;
+	pp->can_multiseg = info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+	pp->min_mtu = info.min_mtu;
+	pp->max_mtu = info.max_mtu;
 	pp->nrxq = (uint16_t)RTE_MIN(nw, info.max_rx_queues);
 	pp->ntxq = (uint16_t)RTE_MIN(nw, info.max_tx_queues);
 	if (!pp->ntxq)
@@ -227,7 +274,44 @@ static void pg_port_plan(struct pg_port_plan *pp, uint16_t id)
 	}
 }
 
-static void pg_port_start(const struct pg_port_plan *pp)
+/* A one-line error once EAL runs: nothing was started yet. */
+static void __rte_noreturn __rte_format_printf(1, 2) pg_setup_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, PG_PROG ": ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n");
+	rte_eal_cleanup();
+	exit(2);
+}
+
+/*
+ * The MTU against what both ports take, and the mbuf data room: --mbuf-size, else the
+ * default, or the whole largest frame when it is longer and a port cannot scatter (a PMD
+ * without scatter drops what does not fit). Frames longer than the room are chained:
+ * scatter and multi-segment TX are turned on where the PMDs offer them.
+ */
+static uint32_t pg_ports_size(const struct pg_opts *o, struct pg_port_plan pp[2])
+{
+	uint32_t frame, room = o->mbuf_size ? o->mbuf_size : RTE_MBUF_DEFAULT_DATAROOM;
+	unsigned int side;
+
+	for (side = 0; o->mtu && side < 2; side++)
+		if (o->mtu < pp[side].min_mtu || o->mtu > pp[side].max_mtu)
+			pg_setup_error("--mtu %u: port %u (%s) takes %u..%u", o->mtu, pp[side].id,
+				       pp[side].name, pp[side].min_mtu, pp[side].max_mtu);
+	frame = (o->mtu ? o->mtu : RTE_ETHER_MTU) + PG_FRAME_OVERHEAD;
+	if (!o->mbuf_size && frame > room && !(pp[0].can_scatter && pp[1].can_scatter))
+		room = RTE_MIN(RTE_ALIGN_CEIL(frame, 1024), PG_MBUF_MAX);
+	for (side = 0; side < 2; side++)
+		pp[side].scatter = frame > room;
+	return room;
+}
+
+static void pg_port_start(const struct pg_port_plan *pp, uint32_t mtu)
 {
 	struct rte_eth_conf conf;
 	struct rte_eth_dev_info info;
@@ -244,9 +328,20 @@ static void pg_port_start(const struct pg_port_plan *pp)
 			(RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP) &
 			info.flow_type_rss_offloads;
 	}
+	if (pp->scatter && pp->can_scatter)
+		conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_SCATTER;
+	if (pp->scatter && pp->can_multiseg)
+		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+	conf.rxmode.mtu = mtu;
 	rc = rte_eth_dev_configure(pp->id, pp->nrxq, pp->ntxq, &conf);
 	if (rc)
 		rte_exit(EXIT_FAILURE, "port %u: configure: %s\n", pp->id, strerror(-rc));
+	if (mtu) {
+		/* A PMD without an MTU operation keeps what configure recorded. */
+		rc = rte_eth_dev_set_mtu(pp->id, (uint16_t)mtu);
+		if (rc && rc != -ENOTSUP)
+			rte_exit(EXIT_FAILURE, "port %u: MTU %u: %s\n", pp->id, mtu, strerror(-rc));
+	}
 	rc = rte_eth_dev_adjust_nb_rx_tx_desc(pp->id, &nb_rxd, &nb_txd);
 	if (rc)
 		rte_exit(EXIT_FAILURE, "port %u: descriptors: %s\n", pp->id, strerror(-rc));
@@ -388,7 +483,9 @@ int main(int argc, char **argv)
 	struct rte_mbuf *m;
 	uint16_t ids[2], n_ports = 0, id;
 	unsigned int k, nmbufs, side;
-	int i, app = argc, rc;
+	int i, app = argc, rc, status = 0;
+	uint32_t room;
+	uint16_t mtu;
 	uint64_t t0;
 
 	/* Application options first: a typo costs one line, not an EAL start. */
@@ -436,7 +533,9 @@ int main(int argc, char **argv)
 	nmbufs += pg_app.n_workers * (PG_RING_SIZE + 2 * PG_TX_BUF + 2 * PG_BURST);
 	nmbufs += (pg_app.n_workers + 1) * 256;
 	nmbufs = RTE_MAX(nmbufs, 16384u);
-	pg_app.mp = rte_pktmbuf_pool_create("pg_mbufs", nmbufs, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+	room = pg_ports_size(&o, pp);
+	pg_app.mp = rte_pktmbuf_pool_create("pg_mbufs", nmbufs, 256, 0,
+					    (uint16_t)(room + RTE_PKTMBUF_HEADROOM),
 					    (int)rte_socket_id());
 	if (!pg_app.mp)
 		rte_exit(EXIT_FAILURE, "cannot create a pool of %u mbufs: %s\n", nmbufs,
@@ -447,8 +546,11 @@ int main(int argc, char **argv)
 	free(o.pools);
 	if (rc)
 		rte_exit(EXIT_FAILURE, "out of memory\n");
+	/* Before any frame is forwarded: the tables as the previous run left them. */
+	if (o.state)
+		pg_state_load(o.state);
 	for (side = 0; side < 2; side++)
-		pg_port_start(&pp[side]);
+		pg_port_start(&pp[side], o.mtu);
 	rc = pg_front_start();
 	if (rc)
 		rte_exit(EXIT_FAILURE, "cannot serve the telemetry socket: %s\n", strerror(-rc));
@@ -461,10 +563,17 @@ int main(int argc, char **argv)
 	/* A telemetry client that goes away mid-reply must not kill the appliance. */
 	signal(SIGPIPE, SIG_IGN);
 
-	for (side = 0; side < 2; side++)
-		printf(PG_PROG ": port %u (%s) faces the %s: %u rx / %u tx queue(s)%s\n",
+	for (side = 0; side < 2; side++) {
+		if (rte_eth_dev_get_mtu(pp[side].id, &mtu))
+			mtu = 0;
+		printf(PG_PROG ": port %u (%s) faces the %s: %u rx / %u tx queue(s)%s, mtu %u, "
+			       "%u-byte mbufs%s\n",
 		       pp[side].id, pp[side].name, side == PG_SIDE_CLIENT ? "clients" : "servers",
-		       pp[side].nrxq, pp[side].ntxq, pp[side].locks ? ", tx shared" : "");
+		       pp[side].nrxq, pp[side].ntxq, pp[side].locks ? ", tx shared" : "", mtu, room,
+		       !pp[side].scatter      ? ""
+		       : pp[side].can_scatter ? ", rx scatter"
+					      : ", no rx scatter offered (the PMD may chain)");
+	}
 	printf(PG_PROG ": %u pool(s), %u flows, %u sources, %u worker lcore(s)\n", pg_app.pools->n,
 	       pg_app.max_flows, pg_app.max_sources, pg_app.n_workers);
 	fflush(stdout);
@@ -499,6 +608,9 @@ int main(int argc, char **argv)
 				strerror(-rc));
 	}
 	pg_print_final((double)(pg_realtime_ns() - t0) / 1e9);
+	/* The workers have stopped: the tables hold still. A failed save fails the exit. */
+	if (o.state && pg_state_save(o.state))
+		status = 1;
 	for (side = 0; side < 2; side++)
 		rte_eth_dev_close(pg_app.port[side]);
 
@@ -513,5 +625,5 @@ int main(int argc, char **argv)
 		rte_ring_free(pg_app.workers[k].ring);
 	}
 	rte_eal_cleanup();
-	return 0;
+	return status;
 }

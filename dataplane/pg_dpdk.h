@@ -25,7 +25,14 @@
  * pg_flow_key): values at stable positions, an open-addressing hash index to them (tables.h
  * says why not rte_hash). A full table evicts: the first expired entry within a window
  * after a clock hand, else the least recently used entry of that window (sampled LRU);
- * evictions are counted.
+ * evictions are counted. The flow table has two eviction classes (docs/DESIGN.md,
+ * "Eviction classes"): entries are added unconfirmed (handshakes, orphans) and kept in a
+ * FIFO; confirmed (established) entries leave it. With no expired entry in the window, the
+ * oldest unconfirmed entry goes, and an established flow only when none is left.
+ *
+ * Planned restart (state.c): with --state FILE the tables are written to FILE when the
+ * workers have stopped and read back before forwarding starts, each entry on the worker
+ * that owns its client address under the current worker count (pg_owner_of, tables.h).
  *
  * Pools: read-mostly and shared: an immutable pool set (pools.c) published by an atomic
  * pointer store from the control path; the old set is freed once every worker has passed a
@@ -76,7 +83,7 @@ struct pg_xstats {
 	uint64_t tx_dropped;   /* frames a port refused (freed) */
 	uint64_t ring_dropped; /* frames the owner's handoff ring refused (freed) */
 	uint64_t handed_off;   /* frames handed to their owner lcore */
-	uint64_t evictions;    /* table entries evicted to make room */
+	uint64_t evictions;    /* table entries evicted to make room (expired ones included) */
 	uint64_t first_rx_ns;  /* realtime of the first frame received (0: none yet) */
 	uint64_t last_rx_ns;   /* realtime of the last burst received */
 };
@@ -92,7 +99,16 @@ struct pg_flow_slot {
 	struct pg_flow f;
 	struct pg_flow_key key;
 	uint8_t used;
-	uint8_t pad[3];
+	uint8_t unconf; /* eviction class: 1 while on the unconfirmed FIFO */
+	uint8_t pad[2];
+};
+
+#define PG_NIL UINT32_MAX /* no position */
+
+/* Links of the unconfirmed FIFO, by position (kept apart: a lookup never touches them). */
+struct pg_ulink {
+	uint32_t prev;
+	uint32_t next;
 };
 
 /*
@@ -113,6 +129,11 @@ struct pg_table {
 	uint32_t key_len;
 	uint32_t used_off;
 	uint32_t (*hash)(const void *key);
+	/* Flow table only (NULL for sources): unconfirmed entries, oldest first. */
+	struct pg_ulink *ulink;
+	uint32_t uhead;
+	uint32_t utail;
+	uint32_t nunconf;
 };
 
 enum pg_dump_kind {
@@ -236,7 +257,20 @@ struct pg_source *pg_tab_source_add(struct pg_worker *w, const struct pg_addr *a
 				    uint64_t now);
 struct pg_flow *pg_tab_flow_add(struct pg_worker *w, const struct pg_flow_key *k,
 				const struct pg_flow *init, uint64_t now);
+/* The flow became established (pipeline.h, eviction classes): returns where it lives. */
+struct pg_flow *pg_tab_flow_confirm(struct pg_worker *w, const struct pg_flow_key *k,
+				    struct pg_flow *f);
+/* Restore an entry read from a state file, without evicting: 0, -EEXIST or -ENOSPC. */
+int pg_tab_restore_flow(struct pg_worker *w, const struct pg_flow_key *k, const struct pg_flow *f,
+			bool unconf);
+int pg_tab_restore_source(struct pg_worker *w, const struct pg_addr *a,
+			  const struct pg_source *src);
 void pg_dump_step(struct pg_worker *w);
+
+/* state.c: --state FILE (pg_dpdk.h, "Planned restart") */
+int pg_state_check_path(const char *path, char *err, size_t errlen);
+void pg_state_load(const char *path);
+int pg_state_save(const char *path);
 
 /* pools.c */
 int pg_pools_build(const struct pg_pool_entry *list, uint32_t n, struct pg_pools **out);

@@ -20,11 +20,12 @@ static bool pg_src_expired(const void *slot, uint64_t now)
 	return !pg_source_fresh(&s->s, now, &pg_app.cfg);
 }
 
+/* A flow entry that translates nothing any more: idle past its timeout, or retired. */
 static bool pg_flow_expired_slot(const void *slot, uint64_t now)
 {
 	const struct pg_flow_slot *f = slot;
 
-	return pg_flow_expired(&f->f, now, &pg_app.cfg);
+	return !pg_flow_live(&f->f, now, &pg_app.cfg);
 }
 
 static uint32_t pg_hash_addr_v(const void *key)
@@ -51,7 +52,36 @@ static inline uint8_t *pg_slot_used(const struct pg_table *t, void *slot)
 	return (uint8_t *)slot + t->used_off;
 }
 
-/* Take position pos out of the table: its index entry, then its slot. */
+/* The unconfirmed FIFO of the flow table (pg_dpdk.h): append, unlink, both O(1). */
+static void pg_fifo_append(struct pg_table *t, uint32_t pos)
+{
+	t->ulink[pos].prev = t->utail;
+	t->ulink[pos].next = PG_NIL;
+	if (t->utail == PG_NIL)
+		t->uhead = pos;
+	else
+		t->ulink[t->utail].next = pos;
+	t->utail = pos;
+	t->nunconf++;
+}
+
+static void pg_fifo_unlink(struct pg_table *t, uint32_t pos)
+{
+	struct pg_ulink *l = &t->ulink[pos];
+
+	if (l->prev == PG_NIL)
+		t->uhead = l->next;
+	else
+		t->ulink[l->prev].next = l->next;
+	if (l->next == PG_NIL)
+		t->utail = l->prev;
+	else
+		t->ulink[l->next].prev = l->prev;
+	l->prev = l->next = PG_NIL;
+	t->nunconf--;
+}
+
+/* Take position pos out of the table: its index entry, its class, then its slot. */
 static void pg_tab_remove(struct pg_table *t, uint32_t pos)
 {
 	void *slot = pg_tab_slot(t, pos);
@@ -74,23 +104,29 @@ static void pg_tab_remove(struct pg_table *t, uint32_t pos)
 		t->idx[j] = 0;
 		i = j;
 	}
+	if (t->ulink && ((struct pg_flow_slot *)slot)->unconf) {
+		pg_fifo_unlink(t, pos);
+		((struct pg_flow_slot *)slot)->unconf = 0;
+	}
 	*pg_slot_used(t, slot) = 0;
 	t->free[t->nfree++] = pos;
 	t->used--;
 }
 
 /*
- * Make room in a full table. From the clock hand on, look at up to PG_EVICT_WINDOW used
- * slots: the first expired one goes; if none is, the least recently used of them does.
+ * From the clock hand on, look at up to PG_EVICT_WINDOW used slots: returns the first
+ * expired one (*expired_found set), else the least recently used of them, else PG_NIL.
  * Bounded work per insert, close to LRU, and expired state always goes first when near.
  */
-static int pg_evict(struct pg_worker *w, struct pg_table *t, uint64_t now,
-		    bool (*expired)(const void *slot, uint64_t now))
+static uint32_t pg_evict_window(struct pg_table *t, uint64_t now,
+				bool (*expired)(const void *slot, uint64_t now),
+				bool *expired_found)
 {
-	uint32_t i, seen = 0, pos, best = UINT32_MAX;
+	uint32_t i, seen = 0, pos, best = PG_NIL;
 	uint64_t best_ns = 0;
 	void *slot;
 
+	*expired_found = false;
 	for (i = 0; i < t->size && seen < PG_EVICT_WINDOW; i++) {
 		pos = t->hand;
 		t->hand = t->hand + 1 == t->size ? 0 : t->hand + 1;
@@ -99,29 +135,62 @@ static int pg_evict(struct pg_worker *w, struct pg_table *t, uint64_t now,
 			continue;
 		seen++;
 		if (expired(slot, now)) {
-			best = pos;
-			break;
+			*expired_found = true;
+			return pos;
 		}
-		if (best == UINT32_MAX || (int64_t)(pg_slot_last_ns(slot) - best_ns) < 0) {
+		if (best == PG_NIL || (int64_t)(pg_slot_last_ns(slot) - best_ns) < 0) {
 			best = pos;
 			best_ns = pg_slot_last_ns(slot);
 		}
 	}
-	if (best == UINT32_MAX)
+	return best;
+}
+
+/* Make room in a full source table: expired, else sampled LRU. */
+static int pg_evict_source(struct pg_worker *w, struct pg_table *t, uint64_t now)
+{
+	bool exp;
+	uint32_t pos = pg_evict_window(t, now, pg_src_expired, &exp);
+
+	if (pos == PG_NIL)
 		return -ENOENT;
-	pg_tab_remove(t, best);
+	pg_tab_remove(t, pos);
 	w->x.evictions++;
 	return 0;
 }
 
-/* A new key (hash h, known absent) at a free position, evicting when the table is full. */
-static int32_t pg_insert(struct pg_worker *w, struct pg_table *t, const void *key, uint32_t h,
-			 uint64_t now, bool (*expired)(const void *slot, uint64_t now))
+/*
+ * Make room in a full flow table by class (docs/DESIGN.md, "Eviction classes"): an entry
+ * that translates nothing any more if the window finds one, else the oldest unconfirmed
+ * entry (a handshake or an orphan: a SYN flood only ever displaces its own kind), and an
+ * established flow only when no unconfirmed entry is left. The class counters count live
+ * entries only: they say what was lost, the total says how often room was made.
+ */
+static int pg_evict_flow(struct pg_worker *w, struct pg_table *t, uint64_t now)
+{
+	bool exp;
+	uint32_t pos = pg_evict_window(t, now, pg_flow_expired_slot, &exp);
+
+	if (!exp && t->nunconf) {
+		pos = t->uhead;
+		w->st.c[PG_STAT_EVICT_UNCONF]++;
+	} else if (!exp && pos != PG_NIL) {
+		w->st.c[PG_STAT_EVICT_EST]++;
+	}
+	if (pos == PG_NIL)
+		return -ENOENT;
+	pg_tab_remove(t, pos);
+	w->x.evictions++;
+	return 0;
+}
+
+/* A new key (hash h, known absent) at a free position; -ENOSPC when the table is full. */
+static int32_t pg_place(struct pg_table *t, const void *key, uint32_t h)
 {
 	uint32_t pos, i;
 	void *slot;
 
-	if (!t->nfree && pg_evict(w, t, now, expired))
+	if (!t->nfree)
 		return -ENOSPC;
 	pos = t->free[--t->nfree];
 	slot = pg_tab_slot(t, pos);
@@ -140,7 +209,9 @@ struct pg_source *pg_tab_source_add(struct pg_worker *w, const struct pg_addr *a
 	struct pg_src_slot *s;
 	int32_t pos;
 
-	pos = pg_insert(w, &w->src, a, h, now, pg_src_expired);
+	if (!w->src.nfree)
+		pg_evict_source(w, &w->src, now);
+	pos = pg_place(&w->src, a, h);
 	if (pos < 0) {
 		w->st.c[PG_STAT_TABLE_FULL]++;
 		return NULL;
@@ -157,14 +228,71 @@ struct pg_flow *pg_tab_flow_add(struct pg_worker *w, const struct pg_flow_key *k
 	struct pg_flow_slot *f;
 	int32_t pos;
 
-	pos = pg_insert(w, &w->flow, k, pg_hash_flow(k), now, pg_flow_expired_slot);
+	if (!w->flow.nfree)
+		pg_evict_flow(w, &w->flow, now);
+	pos = pg_place(&w->flow, k, pg_hash_flow(k));
 	if (pos < 0) {
 		w->st.c[PG_STAT_TABLE_FULL]++;
 		return NULL;
 	}
 	f = pg_flow_slot_at(w, pos);
 	f->f = *init;
+	/* Every entry starts unconfirmed (pipeline.h): a SYN or an orphan. */
+	f->unconf = 1;
+	pg_fifo_append(&w->flow, (uint32_t)pos);
 	return &f->f;
+}
+
+struct pg_flow *pg_tab_flow_confirm(struct pg_worker *w, const struct pg_flow_key *k,
+				    struct pg_flow *f)
+{
+	struct pg_flow_slot *s = container_of(f, struct pg_flow_slot, f);
+
+	(void)k;
+	/*
+	 * Established until removed: an entry reused in place keeps its class, and only a move
+	 * counts (pipeline.h).
+	 */
+	if (s->unconf) {
+		pg_fifo_unlink(&w->flow, (uint32_t)(s - pg_flow_slot_at(w, 0)));
+		s->unconf = 0;
+		w->st.c[PG_STAT_FLOW_CONFIRMED]++;
+	}
+	return f;
+}
+
+int pg_tab_restore_flow(struct pg_worker *w, const struct pg_flow_key *k, const struct pg_flow *f,
+			bool unconf)
+{
+	struct pg_flow_slot *s;
+	uint32_t h = pg_hash_flow(k);
+	int32_t pos;
+
+	if (pg_tab_find(&w->flow, k, sizeof(*k), h) >= 0)
+		return -EEXIST;
+	pos = pg_place(&w->flow, k, h);
+	if (pos < 0)
+		return (int)pos;
+	s = pg_flow_slot_at(w, pos);
+	s->f = *f;
+	s->unconf = unconf;
+	if (unconf)
+		pg_fifo_append(&w->flow, (uint32_t)pos);
+	return 0;
+}
+
+int pg_tab_restore_source(struct pg_worker *w, const struct pg_addr *a, const struct pg_source *src)
+{
+	uint32_t h = pg_hash_addr(a);
+	int32_t pos;
+
+	if (pg_tab_find(&w->src, a, sizeof(*a), h) >= 0)
+		return -EEXIST;
+	pos = pg_place(&w->src, a, h);
+	if (pos < 0)
+		return (int)pos;
+	pg_src_slot_at(w, pos)->s = *src;
+	return 0;
 }
 
 static int pg_table_init(struct pg_table *t, const char *name, uint32_t size, int socket)
@@ -206,6 +334,11 @@ int pg_tables_init(struct pg_worker *w, uint32_t max_sources, uint32_t max_flows
 		rc = pg_table_init(f, "pg_flows", max_flows ? max_flows : 1, socket);
 	if (rc)
 		return rc;
+	f->ulink = rte_malloc_socket("pg_ulink", (size_t)f->size * sizeof(*f->ulink), 0, socket);
+	if (!f->ulink)
+		return -ENOMEM;
+	f->uhead = f->utail = PG_NIL;
+	f->nunconf = 0;
 	w->dump.recs = rte_zmalloc_socket("pg_dump", PG_DUMP_MAX * sizeof(struct pg_dump_rec),
 					  RTE_CACHE_LINE_SIZE, socket);
 	return w->dump.recs ? 0 : -ENOMEM;
@@ -216,9 +349,11 @@ static void pg_table_free(struct pg_table *t)
 	rte_free(t->idx);
 	rte_free(t->slots);
 	rte_free(t->free);
+	rte_free(t->ulink);
 	t->idx = NULL;
 	t->slots = NULL;
 	t->free = NULL;
+	t->ulink = NULL;
 }
 
 void pg_tables_free(struct pg_worker *w)

@@ -15,6 +15,7 @@
 
 #include <string.h>
 
+#include <rte_byteorder.h>
 #include <rte_hash_crc.h>
 
 #include "pg_dpdk.h"
@@ -106,6 +107,30 @@ static __rte_always_inline bool pg_key_eq(const void *a, const void *b, uint32_t
 		d |= s ^ t;
 	}
 	return !d;
+}
+
+/*
+ * The owner of a client address (pg_dpdk.h, "Threading"), one of n workers. A frame's owner
+ * (worker.c) and a restored entry's (state.c) must agree: both come here. An IPv4-mapped
+ * address hashes as IPv4 whatever family the frame had, as the tables key it.
+ */
+#define PG_OWNER_SEED 0x70617773u /* not the tables' seed: owner and bucket bits differ */
+
+static inline unsigned int pg_owner_scale(uint32_t h, unsigned int n)
+{
+	return (unsigned int)(((uint64_t)h * n) >> 32);
+}
+
+static inline unsigned int pg_owner_of4(uint32_t a4, unsigned int n)
+{
+	return pg_owner_scale(rte_hash_crc_4byte(a4, PG_OWNER_SEED), n);
+}
+
+static inline unsigned int pg_owner_of(const struct pg_addr *a, unsigned int n)
+{
+	if (!a->w[0] && !a->w[1] && a->w[2] == rte_cpu_to_be_32(0xffff))
+		return pg_owner_of4(a->w[3], n);
+	return pg_owner_scale(rte_hash_crc(a->b, sizeof(a->b), PG_OWNER_SEED), n);
 }
 
 static inline void *pg_tab_slot(const struct pg_table *t, uint32_t pos)

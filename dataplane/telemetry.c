@@ -278,11 +278,6 @@ static void pg_addr_str(const struct pg_addr *a, char *buf, size_t len)
 		inet_ntop(AF_INET6, a->b, buf, (socklen_t)len);
 }
 
-static const char *pg_state_name(uint8_t st)
-{
-	return st == PG_FS_SYN ? "syn" : st == PG_FS_EST ? "established" : "closing";
-}
-
 static void pg_rec_json(struct pg_json *e, uint32_t kind, const struct pg_dump_rec *r, uint64_t now)
 {
 	uint64_t age = now > r->last_ns ? (now - r->last_ns) / 1000000 : 0;
@@ -307,7 +302,7 @@ static void pg_rec_json(struct pg_json *e, uint32_t kind, const struct pg_dump_r
 		pg_jf(e,
 		      "{\"client\": \"%s\", \"cport\": %u, \"server\": \"%s\", \"sport\": %u, "
 		      "\"offset\": %u, \"state\": \"%s\", \"age_ms\": %" PRIu64 "}",
-		      a, ntohs(k->cport), b, ntohs(k->sport), f->offset, pg_state_name(f->state),
+		      a, ntohs(k->cport), b, ntohs(k->sport), f->offset, pg_flow_state_name(f->state),
 		      age);
 	}
 }

@@ -6,7 +6,6 @@
 #include <time.h>
 
 #include <rte_ethdev.h>
-#include <rte_hash_crc.h>
 #include <rte_lcore.h>
 #include <rte_prefetch.h>
 #include <rte_rcu_qsbr.h>
@@ -37,11 +36,10 @@ static inline const struct pg_config *pg_env_config(struct pg_env *e)
 	return &pg_app.cfg;
 }
 
-static inline uint32_t pg_env_pool(struct pg_env *e, const struct pg_pkt *p,
-				   const struct pg_addr *src)
+static inline uint32_t pg_env_pool(struct pg_env *e, uint8_t family, const struct pg_addr *src)
 {
 	uint64_t hi, lo;
-	int v6 = p->family == 6;
+	int v6 = family == 6;
 
 	pg_pool_key_of(v6, v6 ? src->b : &src->b[12], &hi, &lo);
 	return pg_pools_lookup(e->pools, v6, hi, lo);
@@ -64,10 +62,13 @@ static inline struct pg_flow *pg_env_flow_add(struct pg_env *e, const struct pg_
 	return pg_tab_flow_add(e->w, k, init, e->now);
 }
 
-#include "pawsguard/pipeline.h"
+static inline struct pg_flow *pg_env_flow_confirm(struct pg_env *e, const struct pg_flow_key *k,
+						  struct pg_flow *f)
+{
+	return pg_tab_flow_confirm(e->w, k, f);
+}
 
-/* Seed of the owner hash: not the tables' (0), so that owner and bucket bits differ. */
-#define PG_OWNER_SEED 0x70617773u
+#include "pawsguard/pipeline.h"
 
 uint64_t pg_realtime_ns(void)
 {
@@ -78,7 +79,7 @@ uint64_t pg_realtime_ns(void)
 }
 
 /*
- * The owner of a frame: hash of its client address (IP source from the client side, IP
+ * The owner of a frame: pg_owner_of() its client address (IP source from the client side, IP
  * destination from the server side). The Ethernet/VLAN walk is the parser's (pg_parse_l2), so
  * that every frame the pipeline would translate lands where its state is; anything else
  * stays with the worker that received it, as the pipeline will not touch it.
@@ -87,7 +88,8 @@ static inline unsigned int pg_owner(struct rte_mbuf *m, unsigned int side, unsig
 				    unsigned int n)
 {
 	uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *), *end = d + rte_pktmbuf_data_len(m), *l3;
-	uint32_t h, a4;
+	struct pg_addr a;
+	uint32_t a4;
 	int proto;
 
 	proto = pg_parse_l2(d, end, &l3);
@@ -95,15 +97,15 @@ static inline unsigned int pg_owner(struct rte_mbuf *m, unsigned int side, unsig
 		if (l3 + 20 > end)
 			return self;
 		memcpy(&a4, l3 + (side == PG_SIDE_CLIENT ? 12 : 16), sizeof(a4));
-		h = rte_hash_crc_4byte(a4, PG_OWNER_SEED);
-	} else if (proto == PG_ETH_P_IPV6) {
+		return pg_owner_of4(a4, n);
+	}
+	if (proto == PG_ETH_P_IPV6) {
 		if (l3 + 40 > end)
 			return self;
-		h = rte_hash_crc(l3 + (side == PG_SIDE_CLIENT ? 8 : 24), 16, PG_OWNER_SEED);
-	} else {
-		return self;
+		memcpy(a.b, l3 + (side == PG_SIDE_CLIENT ? 8 : 24), sizeof(a.b));
+		return pg_owner_of(&a, n);
 	}
-	return (unsigned int)(((uint64_t)h * n) >> 32);
+	return self;
 }
 
 static void pg_tx_flush(struct pg_worker *w, struct pg_txq *q)
@@ -134,17 +136,19 @@ static inline void pg_forward(struct pg_worker *w, struct pg_env *env, struct rt
 {
 	uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
 	/*
-	 * The first segment only: a chained frame's IP length runs past it, the parser calls
-	 * that malformed and the frame passes untouched (fail open). The PMDs used here never
-	 * chain frames of a standard MTU.
+	 * The headers are read in the first segment, the lengths checked against the whole
+	 * frame: a jumbo or scattered frame (an mbuf chain) is translated like any other, as
+	 * the TS option and the TCP checksum are in its headers. Headers split across
+	 * segments fail the parser's bounds and pass untouched (fail open).
 	 */
 	uint8_t *end = d + rte_pktmbuf_data_len(m);
+	uint32_t len = rte_pktmbuf_pkt_len(m);
 	struct pg_txq *q = &w->tx[side ^ 1];
 
 	if (side == PG_SIDE_CLIENT)
-		pg_ingress(env, d, end, env->now);
+		pg_ingress_len(env, d, end, len, env->now);
 	else
-		pg_egress(env, d, end, env->now);
+		pg_egress_len(env, d, end, len, env->now);
 	q->pkts[q->n++] = m;
 	if (q->n == PG_TX_BUF)
 		pg_tx_flush(w, q);

@@ -1,7 +1,10 @@
 #!/bin/bash
 # pawsguard-dpdk command line: bad application arguments give one line on stderr and a
 # non-zero exit before EAL starts; --help works; a config file is read, the command line
-# overrides it, and the pools it gives are the ones telemetry lists.
+# overrides it, and the pools it gives are the ones telemetry lists. --state FILE: a bad
+# directory or a FILE that cannot be read is refused before EAL starts; a corrupt,
+# truncated, foreign-layout or stale FILE is refused with one line and the appliance
+# starts empty (and writes a good FILE when it stops).
 #
 # Usage: args_test.sh PATH/TO/pawsguard-dpdk    (exit 77 = skip)
 set -u
@@ -18,14 +21,16 @@ trap 'exit 1' INT TERM
 failures=0
 
 # bad "WHAT" "EXPECTED WORDS" ARGS...: exit 2, exactly one line on stderr, nothing on stdout.
+bad_was() {
+	[ "$1" = 2 ] && [ "$(wc -l <"$TMP/err")" = 1 ] && [ ! -s "$TMP/out" ] &&
+		grep -q -- "$2" "$TMP/err"
+}
 bad() {
 	local what=$1 words=$2 rc
 	shift 2
 	timeout 10 "$BIN" "$@" >"$TMP/out" 2>"$TMP/err"
 	rc=$?
-	check "$what: exit 2 (got $rc), one line: $(head -c 120 "$TMP/err")" \
-		[ "$rc" = 2 ] && [ "$(wc -l <"$TMP/err")" = 1 ] && [ ! -s "$TMP/out" ] &&
-		grep -q -- "$words" "$TMP/err"
+	check "$what: exit 2 (got $rc), one line: $(head -c 120 "$TMP/err")" bad_was "$rc" "$words"
 }
 
 printf 'pool 203.0.113.0/24\npool 10.0.0.0/8 bogus\n' >"$TMP/bad.conf"
@@ -38,6 +43,12 @@ bad "max-sources not a number" "max-sources must be" -- --max-sources many
 bad "stray argument" "unexpected argument 'extra'" -- extra
 bad "missing config" "cannot read config" -- --config "$TMP/none.conf"
 bad "bad config line" "bad.conf:2: bad action 'bogus'" -- --config "$TMP/bad.conf"
+bad "mtu too small" "mtu must be 68..65535, got '40'" -- --mtu 40
+bad "mbuf-size not a number" "mbuf-size must be" -- --mbuf-size big
+bad "state in a missing directory" "directory $TMP/nodir: No such file or directory" \
+	-- --state "$TMP/nodir/pg.state"
+mkdir "$TMP/adir"
+bad "state not readable as a file" "state $TMP/adir: not a regular file" -- --state "$TMP/adir"
 
 timeout 10 "$BIN" -- --help >"$TMP/out" 2>&1
 check "--help: exit 0 with usage ($?)" grep -q "^usage: pawsguard-dpdk" "$TMP/out"
@@ -45,7 +56,8 @@ check "--help: exit 0 with usage ($?)" grep -q "^usage: pawsguard-dpdk" "$TMP/ou
 # shellcheck disable=SC2046 # word splitting of the EAL options is intended
 timeout 30 "$BIN" $(dp_eal "$PREFIX-1") -l 0 --vdev=net_null0 -- >"$TMP/out" 2>&1
 rc=$?
-check "one port only: refused (exit $rc)" [ "$rc" != 0 ] && grep -q "need exactly 2 ports" "$TMP/out"
+refused() { [ "$1" != 0 ] && grep -q "$2" "$TMP/out"; }
+check "one port only: refused (exit $rc)" refused "$rc" "need exactly 2 ports"
 rm -rf "/var/run/dpdk/$PREFIX-1"
 
 # Config file, with the command line on top: 2001:db8:100::/48 becomes rewrite.
@@ -71,7 +83,9 @@ else
 	check "appliance came up with --config" false
 	cat "$TMP/run.out"
 fi
-check "SIGINT: clean exit 0" dp_stop 10 && [ "${DP_RC:-1}" = 0 ]
+stopped_ok() { dp_stop 10 && [ "${DP_RC:-1}" = 0 ]; }
+clean_exit() { [ "$1" = 0 ] && grep -q "^counters:" "$2"; }
+check "SIGINT: clean exit 0" stopped_ok
 # dp_stop sends SIGINT; SIGTERM separately on a second start.
 # shellcheck disable=SC2046 # word splitting of the EAL options is intended
 dp_start "$TMP/run2.out" "$BIN" $(dp_eal "$PREFIX") $(dp_lcores 1) \
@@ -83,10 +97,70 @@ if dp_ready "$PREFIX" 20; then
 	rc=$?
 	DP_PID=""
 	check "SIGTERM: clean exit 0 (got $rc), final counters printed" \
-		[ "$rc" = 0 ] && grep -q "^counters:" "$TMP/run2.out"
+		clean_exit "$rc" "$TMP/run2.out"
 else
 	check "appliance came up" false
 fi
+
+# --state FILE that cannot be used: one line, the appliance starts empty and forwards, and
+# on SIGINT it writes a good FILE (which the next case then damages in another way).
+STATE="$TMP/pg.state"
+head -c 300 /dev/urandom >"$STATE"
+# patch_state EXPR: rewrite fields of the saved header (h: its fields as a list, in the
+# order of state.c's layout: h[1] version, h[10] written ns, h[11] flows, h[12] sources,
+# h[13] CRC) and fix its CRC-32 (unless EXPR says nocrc), so that only EXPR is wrong.
+patch_state() {
+	"$PG_PYTHON" - "$STATE" "$1" <<'PY'
+import struct, sys, time, zlib
+path, expr = sys.argv[1], sys.argv[2]
+b = bytearray(open(path, "rb").read())
+# state.c: magic, version, header size, 6 sizes, workers, written, counts, crc, 0
+fmt = "<8sII6HIQQQII"
+h = list(struct.unpack_from(fmt, b, 0))
+now_ns = time.time_ns()
+exec(expr)
+h[-2] = 0
+struct.pack_into(fmt, b, 0, *h)
+if "nocrc" not in expr:
+    h[-2] = zlib.crc32(bytes(b))
+    struct.pack_into(fmt, b, 0, *h)
+open(path, "wb").write(b)
+PY
+}
+# state_case WHAT EXPECTED-LINE: start with --state, one refusal line, ready, stop, saved.
+state_case() {
+	local what=$1 line=$2 n
+	# shellcheck disable=SC2046 # word splitting of the EAL options is intended
+	dp_start "$TMP/st.out" "$BIN" $(dp_eal "$PREFIX") $(dp_lcores 1) \
+		--vdev=net_null0,no-rx=1 --vdev=net_null1,no-rx=1 -- --state "$STATE"
+	if dp_ready "$PREFIX" 20; then
+		n=$(grep -c "state .*starting empty" "$TMP/st.out")
+		check "state $what: one line, starting empty: $(grep "state " "$TMP/st.out" | head -1)" \
+			refused_line "$n" "$line"
+		check "state $what: SIGINT, exit 0, a good file written" saved_ok
+	else
+		check "state $what: appliance came up" false
+		cat "$TMP/st.out"
+	fi
+	dp_cleanup "$PREFIX"
+}
+refused_line() { [ "$1" = 1 ] && grep -Eq "$2" "$TMP/st.out"; }
+saved_ok() {
+	dp_stop 10 && [ "${DP_RC:-1}" = 0 ] &&
+		grep -q "state saved to $STATE: 0 flows (0 established, 0 unconfirmed), 0 sources" \
+			"$TMP/st.out" && [ "$(stat -c %s "$STATE")" = 64 ]
+}
+state_case "corrupt (random bytes)" "state $STATE: not a pawsguard state file: starting empty"
+patch_state 'h[1] = 99'
+state_case "of another layout" "layout 99 .* is not this build's layout 1 .*: starting empty"
+patch_state 'h[11] = 5'
+state_case "truncated (5 flows claimed, none there)" \
+	"64 bytes do not hold its 5 flows and 0 sources .truncated.*: starting empty"
+patch_state 'h[10] -= 1; nocrc = 1'
+state_case "with a bad checksum" "checksum mismatch .corrupt.: starting empty"
+patch_state 'h[10] = now_ns - 200 * 10**9'
+state_case "written 200 s ago" \
+	"written 20[0-9]\.[0-9]{3} s ago, older than the source TTL .75 s.: starting empty"
 
 if [ "$failures" -gt 0 ]; then
 	echo "dpdk args: $failures check(s) failed"

@@ -2,14 +2,20 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Check what pawsguard-dpdk forwarded against what it was given (see gen_pcap.py).
 
-  check_pcap.py MANIFEST IN.pcap OUT.pcap VSTART_MS VEND_MS [--unordered]
+  check_pcap.py MANIFEST RUNS.json
+
+RUNS.json (written by pcap_test.sh): per run of the manifest, {"vstart": ms, "vend": ms,
+"workers": N}: the realtime clock around the run, and its worker lcores. Pcap names are
+the manifest's, in its directory.
 
 Every expected frame is built here from the input bytes, with an independent walk of the
 headers and an independent TCP checksum, and compared byte for byte with the output.
-With --unordered (several worker lcores) frames are matched per client address, the
-only order the appliance promises; otherwise the whole order must be kept.
+With several worker lcores, frames are matched per client address and direction, the only
+order the appliance promises; otherwise the whole order of each direction must be kept.
+Offsets measured on a run's SYNs hold in later runs (--state keeps them).
 Exit 0 when everything holds; prints one line per problem otherwise.
 """
+import os
 import json
 import struct
 import sys
@@ -43,13 +49,18 @@ def walk(b):
     return None
 
 
-def client_key(b):
-    """What pawsguard-dpdk assigns an owner lcore by: the IP source, else the frame's L2."""
+def client_key(b, side="c"):
+    """What pawsguard-dpdk assigns an owner lcore by: the client's address (IP source from
+    the client side, destination from the server side), else the frame's L2."""
     w = walk(b)
     if not w:
         return "l2"
     l3, fam, _, _ = w
-    return bytes(b[l3 + 12:l3 + 16]) if fam == 4 else bytes(b[l3 + 8:l3 + 24])
+    if fam == 4:
+        o = 12 if side == "c" else 16
+        return bytes(b[l3 + o:l3 + o + 4])
+    o = 8 if side == "c" else 24
+    return bytes(b[l3 + o:l3 + o + 16])
 
 
 def csum(data):
@@ -119,11 +130,23 @@ def tsval(b):
     return struct.unpack_from("!I", b, ts_off(b) + 2)[0]
 
 
-def with_tsval(b, v):
+def tsecr(b):
+    return struct.unpack_from("!I", b, ts_off(b) + 6)[0]
+
+
+def with_ts(b, off, v):
     e = bytearray(b)
-    struct.pack_into("!I", e, ts_off(e) + 2, v)
+    struct.pack_into("!I", e, ts_off(e) + off, v)
     fix_csum(e)
     return bytes(e)
+
+
+def with_tsval(b, v):
+    return with_ts(b, 2, v)
+
+
+def with_tsecr(b, v):
+    return with_ts(b, 6, v)
 
 
 def stripped(b):
@@ -139,90 +162,131 @@ def after(a, b):
     return 0 < ((a - b) & 0xFFFFFFFF) < 0x80000000
 
 
+def in_window(t, lo, hi):
+    """t in [lo, hi] on the 32-bit circle."""
+    return ((t - lo) & 0xFFFFFFFF) <= ((hi - lo) & 0xFFFFFFFF)
+
+
+def pair_frames(ins, outs, side, unordered):
+    """The output frame of each input frame of one direction of one run."""
+    if len(outs) != len(ins):
+        return None, "%d frames in, %d out" % (len(ins), len(outs))
+    if not unordered:
+        return outs, None
+    queues = {}
+    for o in outs:
+        queues.setdefault(client_key(o, side), []).append(o)
+    pair = []
+    for i, b in enumerate(ins):
+        q = queues.get(client_key(b, side))
+        if not q:
+            return None, "no output left for input frame %d" % i
+        pair.append(q.pop(0))
+    return pair, None
+
+
 def main(argv):
-    unordered = "--unordered" in argv
-    argv = [a for a in argv if a != "--unordered"]
-    if len(argv) != 5:
+    if len(argv) != 2:
         print(__doc__, file=sys.stderr)
         return 2
-    man = json.load(open(argv[0]))["frames"]
-    ins = [bytes(p) for p in rdpcap(argv[1])]
-    outs = [bytes(p) for p in rdpcap(argv[2])]
-    vstart, vend = int(argv[3]) & 0xFFFFFFFF, int(argv[4]) & 0xFFFFFFFF
-    errors = []
-
-    def err(i, msg):
-        errors.append("frame %d (%s): %s" % (i, man[i]["kind"], msg))
-
-    if len(outs) != len(ins):
-        print("FAIL: %d frames in, %d out" % (len(ins), len(outs)))
+    d = os.path.dirname(os.path.abspath(argv[0]))
+    manifest = json.load(open(argv[0]))
+    runs, infos = manifest["runs"], json.load(open(argv[1]))
+    if len(infos) != len(runs):
+        print("FAIL: %d runs in the manifest, %d run records" % (len(runs), len(infos)))
         return 1
-    # Pair each input frame with its output frame.
-    if unordered:
-        queues = {}
-        for o in outs:
-            queues.setdefault(client_key(o), []).append(o)
-        pair = []
-        for i, b in enumerate(ins):
-            q = queues.get(client_key(b))
-            if not q:
-                print("FAIL: no output left for input frame %d" % i)
+    ins, outs = {}, {}
+    for r, run in enumerate(runs):
+        for side, i_name, o_name in (("c", "in_c", "out_c"), ("s", "in_s", "out_s")):
+            a = [bytes(p) for p in rdpcap(os.path.join(d, run[i_name]))]
+            b = [bytes(p) for p in rdpcap(os.path.join(d, run[o_name]))]
+            pair, why = pair_frames(a, b, side, infos[r]["workers"] > 1)
+            if why:
+                print("FAIL: run %d, %s side: %s" % (r, side, why))
                 return 1
-            pair.append(q.pop(0))
-    else:
-        pair = outs
+            ins[r, side], outs[r, side] = a, pair
+    errors = []
 
     offsets = {}  # flow -> offset
     src_max = {}  # client address -> largest TSval forwarded for it
-    for i, (b, o) in enumerate(zip(ins, pair)):
-        m = man[i]
-        kind = m["kind"]
+    for m in manifest["frames"]:
+        r, side, i, kind = m.get("run", 0), m.get("side", "c"), m["i"], m["kind"]
+        b, o = ins[r, side][i], outs[r, side][i]
+        vstart, vend = infos[r]["vstart"] & 0xFFFFFFFF, infos[r]["vend"] & 0xFFFFFFFF
+
+        def err(msg):
+            errors.append("run %d, %s frame %d (%s): %s" % (r, side, i, kind, msg))
+
         if not tcp_csum_ok(o):
-            err(i, "bad TCP checksum on output")
+            err("bad TCP checksum on output")
         if kind == "same":
             if o != b:
-                err(i, "changed, expected byte-identical")
+                err("changed, expected byte-identical")
             continue
         if kind == "strip":
             if o != stripped(b):
-                err(i, "expected the TS option as 10 NOPs, exact bytes")
+                err("expected the TS option as 10 NOPs, exact bytes")
+            continue
+        if ts_off(b) is None or ts_off(o) is None:
+            err("no TS option where one was expected")
+            continue
+        if side == "s":
+            if kind == "tsecr":
+                exp = m["tsecr"]
+            elif m["flow"] not in offsets:
+                err("flow %s has no offset (its SYN failed)" % m["flow"])
+                continue
+            else:  # echo: TSecr' - offset, in SYN state not below the SYN's TSval
+                exp = (tsecr(b) - offsets[m["flow"]]) & 0xFFFFFFFF
+                if "floor" in m and after(m["floor"], exp):
+                    exp = m["floor"]
+            if o != with_tsecr(b, exp):
+                err("expected exactly the input with TSecr %u (got %u)" % (exp, tsecr(o)))
             continue
         key = client_key(b)
         if kind == "syn":
-            if ts_off(o) is None:
-                err(i, "no TS option on output")
-                continue
             t_in, t_out = tsval(b), tsval(o)
             if t_out == 0:
-                err(i, "TSval 0 forwarded")
+                err("TSval 0 forwarded")
             offsets[m["flow"]] = (t_out - t_in) & 0xFFFFFFFF
             if m.get("fresh"):
                 lo, hi = vstart, (vend + FRESH_MARGIN_MS + SLACK_MS) & 0xFFFFFFFF
-                if not (((t_out - lo) & 0xFFFFFFFF) <= ((hi - lo) & 0xFFFFFFFF)):
-                    err(i, "TSval' %u outside [vclock at start %u, at end + margin %u]" %
+                if not in_window(t_out, lo, hi):
+                    err("TSval' %u outside [vclock at start %u, at end + margin %u]" %
                         (t_out, lo, hi))
-            if key in src_max and not after(t_out, src_max[key]):
-                err(i, "SYN TSval' %u not above %u already forwarded for its source" %
+            if "lead" in m:
+                # Above the source's max_fwd, which an adopted flow pushed at most this far
+                # ahead of the clock. Its own TSvals may run further ahead: by design the
+                # SYN is not above those, so no src_max comparison here.
+                lr = m.get("lead_run", r)
+                lo = (infos[lr]["vstart"] + m["lead"]) & 0xFFFFFFFF
+                hi = (vend + m["lead"] + SLACK_MS) & 0xFFFFFFFF
+                if not in_window(t_out, lo, hi):
+                    err("TSval' %u outside [%u, %u]: max_fwd not %u ms ahead of the clock" %
+                        (t_out, lo, hi, m["lead"]))
+            elif key in src_max and not after(t_out, src_max[key]):
+                err("SYN TSval' %u not above %u already forwarded for its source" %
                     (t_out, src_max[key]))
+        elif kind == "tsval":
+            pass
         elif m["flow"] not in offsets:
-            err(i, "flow %s has no offset (its SYN failed)" % m["flow"])
+            err("flow %s has no offset (its SYN failed)" % m["flow"])
             continue
-        if ts_off(b) is None or ts_off(o) is None:
-            err(i, "no TS option where one was expected")
-            continue
-        exp_t = (tsval(b) + offsets[m["flow"]]) & 0xFFFFFFFF or 1
+        if kind == "tsval":
+            exp_t = m["tsval"]
+        else:
+            exp_t = (tsval(b) + offsets[m["flow"]]) & 0xFFFFFFFF or 1
         if o != with_tsval(b, exp_t):
-            err(i, "expected exactly the input with TSval %u (offset %u of flow %s)" %
-                (exp_t, offsets[m["flow"]], m["flow"]))
-        if key not in src_max or after(exp_t, src_max[key]):
+            err("expected exactly the input with TSval %u (got %u)" % (exp_t, tsval(o)))
+        if kind != "tsval" and (key not in src_max or after(exp_t, src_max[key])):
             src_max[key] = exp_t
     for e in errors:
         print("FAIL: " + e)
     if errors:
         return 1
-    print("ok: %d frames%s, %d flows, offsets %s" %
-          (len(ins), " (matched per client address)" if unordered else " in order",
-           len(offsets), " ".join("%s=%u" % kv for kv in sorted(offsets.items()))))
+    print("ok: %d frames in %d run(s), %d flows with a SYN, offsets %s" %
+          (len(manifest["frames"]), len(runs), len(offsets),
+           " ".join("%s=%u" % kv for kv in sorted(offsets.items()) if "burst" not in kv[0])))
     return 0
 
 

@@ -146,7 +146,7 @@ need(isinstance(flows, list) and 50 <= len(flows) < 206,
 need(len(json.dumps({"/pawsguard/flows": flows})) <= 16384, "flows reply within 16 KB")
 for f in flows if isinstance(flows, list) else []:
     need(list(f) == FLOW_KEYS, "flow keys %s" % list(f))
-    need(f["state"] in ("syn", "established", "closing"), "flow state %s" % f["state"])
+    need(f["state"] in ("syn", "established", "closing", "orphan"), "flow state %s" % f["state"])
 need([f["age_ms"] for f in flows] == sorted(f["age_ms"] for f in flows), "flows most recent first")
 need(all(f["client"].startswith("203.0.113.") for f in flows[:50]),
      "the most recent flows are the last ones received (evict pcap)")
