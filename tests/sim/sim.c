@@ -25,6 +25,20 @@
  * invariant: a forwarded SYN's TSval is >= every TSval forwarded for the source in the
  * previous 60 s.
  *
+ * Flow entries can be lost (docs/DESIGN.md, "Flow state is recoverable, not precious"):
+ * pawsguard restarts, fails over to a second instance that shares only the realtime clock,
+ * or a flood of spoofed SYNs fills its table (which then evicts by class, see sim_env.h).
+ * The server then does what Linux does: it ACKs the data it accepts, answers a segment its
+ * per-connection PAWS drops with a duplicate ACK carrying ts_recent (rate-limited, but
+ * never for data: tcp_oow_rate_limited()), accepts a reset whatever its TSval; the client
+ * retransmits what the server dropped when its timer runs out, and drops a SYN-ACK whose
+ * TSecr is out of its window with a reset (PAWSActive). A model of pawsguard's entry per
+ * connection (none, orphan, learned) checks what the core does with it, and each connection
+ * that lost its entry must survive, losing at most what it sent before the echo pawsguard
+ * learned from, no more than one round trip's worth, and learning within a round trip.
+ * pawsguard sits on the server's NIC (no delay to the server) or, in some scenarios, in
+ * the wire, pg_owd_ns away.
+ *
  * Time is simulated: `now` (realtime ns) is passed to the pipeline; no clock is read.
  *
  * Usage: sim [--scenario NAME|edge|all] [--seed N] [--inject NAME] [--expect CHECK]...
@@ -137,6 +151,25 @@ struct scen {
 	bool expect_invariant_retrans; /* retransmitted SYNs obey DESIGN's invariant too */
 	bool restart_promise;	       /* new SYNs after the restart are above all before */
 	uint64_t min_lead_ms;	       /* the lead over the virtual clock the run exists to reach */
+	/*
+	 * Events that take pawsguard's flow entries away (besides restart_ns), and the shape
+	 * of the traffic that measures how connections get over them.
+	 */
+	uint64_t failover_ns;	/* from here every packet goes through a second, empty instance */
+	uint64_t pg_owd_ns;	/* one-way delay pawsguard-server: 0 on the server's NIC (XDP) */
+	/*
+	 * Segments the first instance forwarded can still be on their way to the server when
+	 * the second learns from an echo sent before they arrived: they raise ts_recent above
+	 * what it learned, and its first translated segments can fall below that until the
+	 * client's clock passes it. Those connections are held to the round-trip bound only.
+	 */
+	bool inflight_overtakes;
+	uint32_t flow_cap;	/* flow table capacity (0: SIM_FLOWS_MAX) */
+	uint32_t nbusy, nidle;	/* long-lived connections on the IPv4 NAT: busy, or idle */
+	uint64_t flood_ns;	/* a flood of spoofed SYNs from the pool starts here (0: none) */
+	uint64_t flood_dur_ns;	/* ... and lasts this long */
+	uint32_t flood_syns;	/* ... this many SYNs */
+	uint32_t flood_same_pm; /* per mille of them from the NAT's own address, random ports */
 };
 
 static const struct scen scens[] = {
@@ -235,10 +268,22 @@ static const struct scen scens[] = {
 		 * pawsguard restarts mid-run: flows and sources are gone, the server keeps its
 		 * sockets and per-peer memory. Clocks up to 1 kHz only: DESIGN promises that
 		 * vclock + the unknown-source margin keeps new SYNs above what the previous run
-		 * forwarded "from a client clock running a little fast". Connections open at
-		 * the restart lose their offset by design (DESIGN.md, scale-out: flow offsets
-		 * are the state that must survive); their packets are counted apart, and what
-		 * the server learns from them is tracked as tainted.
+		 * forwarded "from a client clock running a little fast". Every connection open
+		 * at the restart must survive (docs/DESIGN.md, "Flow state is recoverable, not
+		 * precious"): its next segment passes untouched as an orphan, the server drops
+		 * it by PAWS and answers with a duplicate ACK carrying ts_recent (or accepts it,
+		 * and ACKs it), pawsguard learns the offset from that echo, and the client
+		 * retransmits what was dropped. Each connection loses at most the segments it
+		 * sent before the echo, no more than one round trip's worth, and learns within
+		 * one round trip, idle ones included (asserted per connection). On the server's
+		 * own NIC (XDP) that round trip is pawsguard's to the server: none.
+		 *
+		 * Not promised: a segment that passes untouched and that the server happens to
+		 * accept (its raw TSval is above ts_recent: half the time, client clocks being
+		 * random) puts the connection on the client's own clock; past the bound on an
+		 * adopted flow's lead (PG_ADOPT_LEAD_MAX_MS) the source's next SYNs cannot be
+		 * kept above what the server then remembers of it. Those segments are tracked as
+		 * tainted, and the rejections they cause are counted apart.
 		 */
 		.name = "restart",
 		.what = "pawsguard restarts at 100 s (tables cleared), clocks <= 1 kHz",
@@ -255,6 +300,33 @@ static const struct scen scens[] = {
 		.max_segs = 1500,
 		.max_dur_ns = 60 * SEC,
 		.restart_promise = true,
+		.nbusy = 6,
+		.nidle = 6,
+	},
+	{
+		/*
+		 * As restart, for the appliance in the wire (DPDK, kill -9 and a fresh start),
+		 * 2 ms from the server: an echo now takes a round trip to come back, and what
+		 * pawsguard passed untouched meanwhile may reach the server after the echo left.
+		 */
+		.name = "restart-wire",
+		.what = "pawsguard 2 ms from the server restarts at 100 s, clocks <= 1 kHz",
+		.nclients = {100, 0},
+		.nports = 30,
+		.run_ns = 200 * SEC,
+		.action = PG_ACT_REWRITE,
+		.weights = {1, 1, 2, 2, 8, 0},
+		.wrap_pm = 100,
+		.restart_ns = 100 * SEC,
+		.pg_owd_ns = 2 * MS,
+		.synack_loss_pm = 20,
+		.crst_pm = 30,
+		.srst_pm = 10,
+		.max_segs = 1500,
+		.max_dur_ns = 60 * SEC,
+		.restart_promise = true,
+		.nbusy = 6,
+		.nidle = 6,
 	},
 	{
 		/* As restart, with microsecond clocks: beyond what the margin can cover. */
@@ -272,6 +344,73 @@ static const struct scen scens[] = {
 		.srst_pm = 10,
 		.max_segs = 1500,
 		.max_dur_ns = 60 * SEC,
+		.nbusy = 4,
+		.nidle = 4,
+	},
+	{
+		/*
+		 * Failover between two instances that share nothing but the realtime clock (an
+		 * active/standby pair of appliances in the wire, 5 ms from the server): A
+		 * handles the traffic, then every packet of both directions goes through B,
+		 * which starts empty. As for a restart: every connection survives, losing no
+		 * more than a round trip's worth (10 ms here; see inflight_overtakes), and new
+		 * SYNs of every source stay above everything A forwarded.
+		 */
+		.name = "failover",
+		.what = "failover to an empty second instance at 90 s, 5 ms from the server",
+		.nclients = {80, 30},
+		.nports = 40,
+		.run_ns = 180 * SEC,
+		.action = PG_ACT_REWRITE,
+		.weights = {1, 1, 2, 2, 8, 0},
+		.wrap_pm = 100,
+		.failover_ns = 90 * SEC,
+		.pg_owd_ns = 5 * MS,
+		.inflight_overtakes = true,
+		.synack_loss_pm = 20,
+		.crst_pm = 30,
+		.srst_pm = 10,
+		.max_segs = 1500,
+		.max_dur_ns = 60 * SEC,
+		.lag_ns = 4 * MS,
+		.restart_promise = true,
+		.nbusy = 8,
+		.nidle = 8,
+	},
+	{
+		/*
+		 * A flood of spoofed SYNs from addresses of the pool (a quarter of them from the
+		 * NAT's own address, random ports), never answered by a client, against a flow
+		 * table of 1024 entries while long-lived connections go on. Flood entries are
+		 * unconfirmed and only evict each other (docs/DESIGN.md, "Eviction classes"):
+		 * every connection established when the flood starts keeps its entry and loses
+		 * no segment, every message arrives, and the flood's SYNs of the NAT's address
+		 * obey the invariant like any other. The spoofed ports avoid the ones the NAT
+		 * maps (the server model keeps sockets for those only): a SYN on a live 4-tuple
+		 * is an edge case (edge_spoofed).
+		 */
+		.name = "flood",
+		.what = "6000 spoofed pool SYNs in 6 s at 60 s against a table of 1024 flows",
+		.nclients = {100, 0},
+		.nports = 64,
+		.run_ns = 150 * SEC,
+		.action = PG_ACT_REWRITE,
+		.weights = {1, 1, 2, 2, 8, 3},
+		.wrap_pm = 100,
+		.pg_owd_ns = 1 * MS,
+		.flow_cap = 1024,
+		.synack_loss_pm = 20,
+		.crst_pm = 30,
+		.srst_pm = 10,
+		.max_segs = 1500,
+		.max_dur_ns = 60 * SEC,
+		.lag_ns = 10 * MS,
+		.nbusy = 10,
+		.nidle = 10,
+		.flood_ns = 60 * SEC,
+		.flood_dur_ns = 6 * SEC,
+		.flood_syns = 6000,
+		.flood_same_pm = 250,
 	},
 	{
 		/*
@@ -342,17 +481,23 @@ enum check {
 	CK_BYTES,      /* nothing but the TS option (and checksum) changes; verdict matches */
 	CK_RESTART,    /* after a restart, new SYNs are above what was forwarded before */
 	CK_LEAD,       /* the run reaches the scenario's lead over the virtual clock (reported) */
+	CK_SURVIVE,    /* every connection that lost its entry survives: each message arrives */
+	CK_LOSS,       /* ... losing at most what it sent before the echo, one round trip's
+			  worth, learning within a round trip; under a flood, nothing */
+	CK_FLOOD,      /* the flood filled the table (or the scenario proves nothing) */
 	CK_MAX,
 };
 
 static const char *const ck_names[CK_MAX] = {
-	"rule1",  "rule2",     "paws", "pawsactive", "untranslated", "offset",	"tsval0",
-	"tsecr0", "invariant", "echo", "csum",	     "bytes",	     "restart", "lead",
+	"rule1",   "rule2",  "paws",	  "pawsactive", "untranslated", "offset",
+	"tsval0",  "tsecr0", "invariant", "echo",	"csum",		"bytes",
+	"restart", "lead",   "survive",	  "loss",	"flood",
 };
 
 static const char *const inj_names[INJ_MAX] = {
-	"none",	  "null-flow", "null-source", "offset-drift", "no-fresh",  "no-egress",
-	"tsval0", "tsecr0",    "csum",	      "bytes",	      "pool-both", "strip-late",
+	"none",	     "null-flow",  "null-source", "offset-drift", "no-fresh",
+	"no-egress", "tsval0",	   "tsecr0",	  "csum",	  "bytes",
+	"pool-both", "strip-late", "no-orphan",	  "no-confirm",
 };
 
 static uint64_t ck_fail[CK_MAX];
@@ -390,6 +535,16 @@ static bool strict;
 enum { C_SYN_SENT = 1, C_EST, C_LAST_ACK, C_DONE };
 enum { SS_NONE = 0, SS_SYN_RECV, SS_EST, SS_FIN_WAIT, SS_TIME_WAIT };
 enum { END_FIN = 0, END_CRST, END_SRST };
+/* What pawsguard holds for a connection that lost its entry (see struct conn). */
+enum { PGO_FLOW = 0, PGO_NONE, PGO_ORPHAN };
+/* What a server segment is to the client (the model's stand-in for its ACK number). */
+enum { K_PLAIN = 0, K_TW_ACK, K_ACK_FIN, K_ACK_DATA, K_DUPACK };
+
+#define RTO_MIN	    (200 * MS) /* TCP_RTO_MIN */
+#define RETX_MAX    8	       /* retransmits of one segment before the client gives up */
+#define OOW_RATE_NS (500 * MS) /* tcp_invalid_ratelimit */
+#define LIVED_BUSY  1
+#define LIVED_IDLE  2
 
 struct client;
 
@@ -408,9 +563,29 @@ struct conn {
 	 * the handshake's completion to close the offset is fixed.
 	 */
 	bool pg_syn;
-	bool broken;	     /* open when pawsguard restarted: lost its offset by design */
-	bool tainted_reject; /* a SYN of it was rejected on what a broken connection taught */
-	uint32_t gen;	     /* invalidates stale timers */
+	bool broken;	     /* open when pawsguard restarted or failed over */
+	bool tainted_reject; /* a SYN of it was rejected on what a tainted segment taught */
+	bool failed;	     /* it never got through its handshake, or its server went away */
+	/*
+	 * After an event took pawsguard's entry of the connection (a restart, a failover, an
+	 * eviction): what pawsguard holds for it (pgo: nothing, an orphan, or the flow the
+	 * fields above describe, learned from the echo), and the episode's counts for the
+	 * loss bounds. An episode runs from one event to the next, or to the end.
+	 */
+	uint8_t pgo;
+	bool raw_clock;	     /* the server took a TSval passed untouched: on its client's clock */
+	bool ep_first_data;  /* the episode's first orphan segment carried data or a FIN */
+	bool est_at_flood;   /* established at both ends when the flood started */
+	uint32_t orphan_raw; /* the largest raw TSval pawsguard passed as an orphan */
+	uint32_t nev;	     /* events that took its entry */
+	uint32_t ep_raw;     /* segments passed untranslated in the episode */
+	uint32_t ep_rtt;     /* segments at pawsguard within one round trip of the first one */
+	uint32_t ep_drops;   /* segments the server dropped by PAWS in the episode */
+	uint64_t ep_first;   /* the episode's first orphan segment at pawsguard (0: none yet) */
+	uint64_t ep_learn;   /* the echo pawsguard learned from (0: not yet) */
+	/* Messages (data segments): sent once each, delivered, retransmits outstanding. */
+	uint32_t msgs, delivered, retx_pending;
+	uint32_t gen; /* invalidates stale timers */
 	uint32_t isn;
 	uint32_t syn_tsval0; /* retrans_stamp: TSval of the first SYN */
 	uint32_t nsyn;
@@ -427,6 +602,7 @@ struct client {
 	uint32_t id;
 	uint8_t nat;
 	uint8_t layout;
+	uint8_t lived; /* LIVED_*: its first connection lasts the run */
 	bool vlan, l3opt;
 	uint32_t hz;
 	uint32_t ts0;
@@ -447,6 +623,8 @@ struct srv_sock {
 	uint32_t ts_off;	/* the server's own TS clock offset for this connection */
 	uint64_t ts_recent_ns;
 	uint64_t tw_until;
+	uint64_t oow_ns; /* last rate-limited out-of-window ACK (tcp_oow_rate_limited) */
+	bool oow_set;
 };
 
 /* The server's tcp_metrics entry for one peer address (tcpm_ts, tcpm_ts_stamp). */
@@ -462,6 +640,7 @@ struct nat {
 	struct pg_addr addr, server;
 	uint32_t nports;
 	struct conn **owner;
+	struct conn **last; /* the latest connection on each port: whose entry an eviction takes */
 	uint64_t *free_at;
 	struct srv_sock *socks;
 	struct tcpm tcpm;
@@ -484,13 +663,45 @@ struct inv {
 	size_t head, tail, cap; /* ring, head..tail */
 };
 
-enum { EV_START = 1, EV_TO_SRV, EV_TO_CLI, EV_LOST, EV_SYN_TIMER, EV_DATA, EV_RESTART, EV_POOL };
+enum {
+	EV_START = 1,
+	EV_TO_SRV, /* a client's segment reaches pawsguard */
+	EV_AT_SRV, /* ... and, pg_owd_ns later, the server */
+	EV_TO_PG,  /* a server's segment reaches pawsguard, pg_owd_ns after it left */
+	EV_TO_CLI,
+	EV_LOST,
+	EV_SYN_TIMER,
+	EV_DATA,
+	EV_RETX, /* the client's retransmit timer for a segment the server dropped */
+	EV_RESTART,
+	EV_FAILOVER,
+	EV_POOL,
+	EV_FLOOD,     /* a spoofed SYN */
+	EV_FLOOD_ACK, /* the server's SYN-ACK for it reaches pawsguard */
+};
 
 struct ev {
 	uint64_t t;
 	uint64_t ord;
 	uint8_t type;
-	bool tw_ack; /* a TIME-WAIT's ACK for the old connection */
+	bool tw_ack;   /* a TIME-WAIT's ACK for the old connection */
+	uint8_t kind;  /* K_*: server to client */
+	uint8_t tries; /* retransmits of the segment so far */
+	uint8_t flags; /* EV_RETX: the segment's flags */
+	/*
+	 * A packet of the learning model (ACKs of data, dup ACKs, retransmits, the flood):
+	 * its clock lag comes from rng2, so that scenarios without events keep their traffic.
+	 */
+	bool rng2;
+	bool taint;	 /* the server learns from it what pawsguard does not cover (see ingress) */
+	bool raw_pass;	 /* pawsguard passed it untranslated, having no entry (or an orphan) */
+	bool lost;	 /* a SYN-ACK lost after pawsguard */
+	bool untrans;	 /* pawsguard had no entry: it went on to the client untranslated */
+	bool echo_stale; /* echoes a TSval' forwarded with an offset the flow no longer has */
+	uint32_t raw;	 /* the client's TSval as it sent it */
+	uint32_t seq;	 /* EV_RETX: the segment's sequence number */
+	uint32_t segno;	 /* a message: its number (1 ..); 0 for none */
+	uint64_t sent_t; /* when the client sent it: its retransmit timer runs from there */
 	uint16_t len;
 	uint32_t gen;
 	uint32_t syn_try;
@@ -514,6 +725,11 @@ struct ctr {
 	uint64_t inv_first, inv_retrans, inv_checked, zero_map, max_lead_ms, syn_reoffset;
 	uint64_t syn_reclaim, tsecr_floored;
 	uint64_t inv_restart;
+	/* Connections that lost their entry, and how they got over it. */
+	uint64_t acks, dupacks, retx, msgs, msgs_lost, eps, ep_learned, raw_accepted, evicted;
+	uint64_t across, survived, ep_drops, ep_drops_max, ep_drops_max_idle, ep_learn_max_ns;
+	uint64_t ep_learn_max_idle_ns, ep_raw_max, ep_rtt_min, est_at_flood, flood_syns;
+	uint64_t flood_acks, flood_kept, lost_tainted;
 };
 
 struct run {
@@ -523,8 +739,15 @@ struct run {
 	uint32_t inject;
 	uint64_t base_ns;
 	uint64_t last_t;
-	uint64_t restarted_at;
+	uint64_t restarted_at; /* the last restart or failover */
+	uint64_t flood_at;
 	struct pg_env env;
+	struct pg_env env_b; /* failover: the second instance */
+	struct pg_env *pg;   /* the instance packets go through */
+	struct rng rng2;     /* clock lags of packets the model gained with dup ACKs */
+	struct rng frng;     /* the flood */
+	struct client flood_cl;
+	struct conn flood_c; /* stands for the flood's SYNs in the invariant's records */
 	struct nat nats[2];
 	uint32_t nnat;
 	struct client *cl;
@@ -567,17 +790,11 @@ static struct ev *ev_new(struct run *r, uint64_t t, uint8_t type, void *p)
 		i = r->nev++;
 	}
 	e = &r->evs[i];
+	memset(e, 0, offsetof(struct ev, pkt));
 	e->t = t;
 	e->ord = r->ord++;
 	e->type = type;
 	e->p = p;
-	e->len = 0;
-	e->gen = 0;
-	e->syn_try = 0;
-	e->tw_ack = false;
-	e->expect_tsecr = 0;
-	e->echo_reclaimed = false;
-	e->echo_want = 0;
 	k = r->nheap++;
 	r->heap[k] = i;
 	while (k && ev_less(r, r->heap[k], r->heap[(k - 1) / 2])) {
@@ -618,6 +835,19 @@ static void ev_free(struct run *r, uint32_t i)
 	r->freel[r->nfree++] = i;
 }
 
+/* A copy of src (not in the pool: ev_new may move it) as a new event at t. */
+static struct ev *ev_clone(struct run *r, uint64_t t, uint8_t type, const struct ev *src)
+{
+	struct ev *d = ev_new(r, t, type, src->p);
+	uint64_t ord = d->ord;
+
+	*d = *src;
+	d->t = t;
+	d->ord = ord;
+	d->type = type;
+	return d;
+}
+
 /* ---------------------------------------------------------------------------------------- */
 /* Clocks. */
 
@@ -627,9 +857,18 @@ static uint64_t realtime(const struct run *r, uint64_t t)
 }
 
 /* The clock pawsguard is given: realtime, lagging by a random part of the scenario's lag. */
-static uint64_t pg_now(struct run *r, uint64_t t)
+static uint64_t pg_now(struct run *r, const struct ev *e, uint64_t t)
 {
-	return realtime(r, t) - rng_below(&r->rng, r->sc->lag_ns + 1);
+	uint64_t now = realtime(r, t) - rng_below(e->rng2 ? &r->rng2 : &r->rng, r->sc->lag_ns + 1);
+
+	r->pg->now = now;
+	return now;
+}
+
+/* A connection's round trip, client to server and back. */
+static uint64_t conn_rtt(const struct run *r, const struct conn *c)
+{
+	return 2 * (c->cl->owd_ns + r->sc->pg_owd_ns);
 }
 
 /* A client's TS clock at simulated time t: its offset plus its ticks, mod 2^32. */
@@ -706,7 +945,8 @@ static struct nat *conn_nat(struct run *r, const struct conn *c)
 	return &r->nats[c->cl->nat];
 }
 
-static void client_tx(struct run *r, struct conn *c, uint64_t t, uint8_t flags, bool ts)
+static struct ev *client_tx_seq(struct run *r, struct conn *c, uint64_t t, uint8_t flags, bool ts,
+				uint32_t seq)
 {
 	struct nat *n = conn_nat(r, c);
 	struct sim_seg s = {
@@ -720,23 +960,33 @@ static void client_tx(struct run *r, struct conn *c, uint64_t t, uint8_t flags, 
 		.dport = SERVER_PORT,
 		.src = n->addr,
 		.dst = n->server,
-		.seq = c->isn + ((flags & SIM_SYN) ? 0 : 1 + c->segs * 100),
+		.seq = seq,
 		.ack = (flags & SIM_ACK) ? 1 : 0,
 		.tsval = client_clock(c->cl, t),
 		.tsecr = (flags & SIM_SYN) ? 0 : c->peer_tsval,
 	};
 	struct ev *e;
 
+	/* A message carries at least a byte: the server acknowledges it, or drops it. */
 	if ((flags & SIM_PSH))
-		s.payload = (uint16_t)rng_below(&c->rng, SIM_PAYLOAD_MAX + 1);
+		s.payload = (uint16_t)(1 + rng_below(&c->rng, SIM_PAYLOAD_MAX));
 	e = ev_new(r, t + c->cl->owd_ns, EV_TO_SRV, c);
 	e->len = (uint16_t)sim_build(e->pkt, &s);
+	e->sent_t = t;
+	e->raw = s.tsval;
 	if (flags & SIM_SYN)
 		e->syn_try = c->nsyn;
+	return e;
+}
+
+static struct ev *client_tx(struct run *r, struct conn *c, uint64_t t, uint8_t flags, bool ts)
+{
+	return client_tx_seq(r, c, t, flags, ts,
+			     c->isn + ((flags & SIM_SYN) ? 0 : 1 + c->segs * 100));
 }
 
 static void server_tx(struct run *r, struct nat *n, uint32_t pi, struct conn *c, uint64_t t,
-		      uint8_t flags, bool tw_ack);
+		      uint8_t flags, uint8_t kind);
 
 static void conn_finish(struct run *r, struct conn *c, uint64_t t)
 {
@@ -824,14 +1074,19 @@ static uint64_t secs(const struct run *r, uint64_t t)
 	return realtime(r, t) / SEC;
 }
 
-static void server_update_ts(struct srv_sock *sk, const struct sim_view *v, uint32_t raw,
-			     uint64_t t, bool tainted)
+static void server_update_ts(struct run *r, struct srv_sock *sk, struct conn *c,
+			     const struct sim_view *v, const struct ev *e, uint64_t t)
 {
 	if ((int32_t)(v->tsval - sk->ts_recent) >= 0) {
 		sk->ts_recent = v->tsval;
-		sk->ts_recent_raw = raw;
+		sk->ts_recent_raw = e->raw;
 		sk->ts_recent_ns = t;
-		sk->taint = tainted;
+		sk->taint = e->taint;
+		/* A TSval pawsguard passed untouched: the connection is on the client's clock. */
+		if (e->raw_pass && !c->raw_clock) {
+			c->raw_clock = true;
+			r->c.raw_accepted++;
+		}
 	}
 }
 
@@ -851,7 +1106,7 @@ static void server_remember(struct run *r, struct nat *n, const struct srv_sock 
 }
 
 static void server_syn(struct run *r, struct nat *n, uint32_t pi, struct conn *c,
-		       const struct sim_view *v, uint32_t raw, uint64_t t, bool tainted)
+		       const struct sim_view *v, const struct ev *e, uint64_t t)
 {
 	struct srv_sock *sk = &n->socks[pi];
 	bool via_tw = false;
@@ -892,7 +1147,7 @@ static void server_syn(struct run *r, struct nat *n, uint32_t pi, struct conn *c
 			/* An ACK for the old connection; a PAWS reject re-arms TIME-WAIT. */
 			if (paws_reject)
 				sk->tw_until = t + MSL;
-			server_tx(r, n, pi, c, t, SIM_ACK, true);
+			server_tx(r, n, pi, c, t, SIM_ACK, K_TW_ACK);
 			return;
 		}
 	}
@@ -900,13 +1155,13 @@ static void server_syn(struct run *r, struct nat *n, uint32_t pi, struct conn *c
 		if (v->seq == sk->rcv_isn) {
 			/* Retransmitted SYN on a request: tcp_check_req(), SYN-ACK again. */
 			if (sk->ts_ok && v->ts && (int32_t)(sk->ts_recent - v->tsval) > 0) {
-				if (c->broken)
+				if (c->nev)
 					r->c.broken_paws++;
 				else
 					r->c.paws++;
 				return;
 			}
-			server_tx(r, n, pi, c, t, SIM_SYN | SIM_ACK, false);
+			server_tx(r, n, pi, c, t, SIM_SYN | SIM_ACK, K_PLAIN);
 			return;
 		}
 		r->c.anomaly++;
@@ -944,21 +1199,70 @@ static void server_syn(struct run *r, struct nat *n, uint32_t pi, struct conn *c
 	sk->ts_ok = v->ts;
 	sk->rcv_isn = v->seq;
 	sk->ts_recent = v->tsval;
-	sk->ts_recent_raw = raw;
+	sk->ts_recent_raw = e->raw;
 	sk->ts_recent_ns = t;
-	sk->taint = tainted;
+	sk->taint = e->taint;
+	sk->oow_set = false;
 	sk->ts_off = (uint32_t)rng_next(&c->rng);
 	sk->layout = (uint8_t)rng_below(&c->rng, SIM_LAYOUTS);
-	server_tx(r, n, pi, c, t, SIM_SYN | SIM_ACK, false);
+	server_tx(r, n, pi, c, t, SIM_SYN | SIM_ACK, K_PLAIN);
 }
 
-static void server_rx(struct run *r, struct nat *n, uint32_t pi, struct conn *c,
-		      const struct sim_view *v, uint32_t raw, uint64_t t, bool tainted)
+/*
+ * Per-connection PAWS dropped a segment (PAWSEstab; in SYN-RECV, tcp_check_req()). Linux
+ * answers with a duplicate ACK carrying ts_recent, rate-limited per socket to one in
+ * tcp_invalid_ratelimit unless the segment carries data (tcp_oow_rate_limited()): that
+ * echo is what pawsguard learns a lost offset from. The client retransmits data and FINs
+ * when its timer runs out without an ACK (the model's only losses are these drops).
+ */
+static void server_paws_drop(struct run *r, struct nat *n, uint32_t pi, struct conn *c,
+			     const struct sim_view *v, const struct ev *e, uint64_t t)
 {
+	struct srv_sock *sk = &n->socks[pi];
+	bool data = (v->flags & (SIM_PSH | SIM_FIN)) != 0;
+	struct ev *x;
+
+	if (c->nev) {
+		r->c.broken_paws++;
+		c->ep_drops++;
+	} else {
+		r->c.paws++;
+	}
+	if (verbose)
+		fprintf(stderr,
+			"%s t=%.6fs paws drop: conn %u/%u hz %u ts_recent %u tsval %u%s%s\n",
+			r->translated ? "T" : "U", (double)t / SEC, c->cl->id, c->idx, c->cl->hz,
+			sk->ts_recent, v->tsval, e->raw_pass ? " (passed untouched)" : "",
+			c->nev ? " (lost its entry)" : "");
+	if (data || !sk->oow_set || t - sk->oow_ns >= OOW_RATE_NS) {
+		if (!data) {
+			sk->oow_set = true;
+			sk->oow_ns = t;
+		}
+		r->c.dupacks++;
+		server_tx(r, n, pi, c, t, SIM_ACK, K_DUPACK);
+	}
+	if (!data)
+		return;
+	/* RTO: at least TCP_RTO_MIN, a couple of round trips, doubling with each retry. */
+	x = ev_new(r, e->sent_t + ((RTO_MIN + 2 * conn_rtt(r, c)) << e->tries), EV_RETX, c);
+	x->flags = v->flags;
+	x->seq = v->seq;
+	x->segno = e->segno;
+	x->tries = e->tries;
+	x->rng2 = true;
+	c->retx_pending++;
+}
+
+static void server_rx(struct run *r, const struct ev *e, const struct sim_view *v, uint64_t t)
+{
+	struct conn *c = e->p;
+	struct nat *n = conn_nat(r, c);
+	uint32_t pi = c->port_i;
 	struct srv_sock *sk = &n->socks[pi];
 
 	if ((v->flags & (SIM_SYN | SIM_ACK | SIM_RST)) == SIM_SYN) {
-		server_syn(r, n, pi, c, v, raw, t, tainted);
+		server_syn(r, n, pi, c, v, e, t);
 		return;
 	}
 	if (sk->state == SS_NONE || sk->state == SS_TIME_WAIT) {
@@ -966,20 +1270,13 @@ static void server_rx(struct run *r, struct nat *n, uint32_t pi, struct conn *c,
 		r->c.stray++;
 		return;
 	}
-	if (sk->ts_ok && v->ts) {
+	/* tcp_validate_incoming(): "Reset is accepted even if it did not pass PAWS". */
+	if (sk->ts_ok && v->ts && !(v->flags & SIM_RST)) {
 		if ((int32_t)(sk->ts_recent - v->tsval) > 0) {
-			if (c->broken)
-				r->c.broken_paws++;
-			else
-				r->c.paws++;
-			if (verbose)
-				fprintf(stderr,
-					"paws drop: client %u conn %u hz %u ts_recent %u tsval "
-					"%u\n",
-					c->cl->id, c->idx, c->cl->hz, sk->ts_recent, v->tsval);
+			server_paws_drop(r, n, pi, c, v, e, t);
 			return;
 		}
-		server_update_ts(sk, v, raw, t, tainted);
+		server_update_ts(r, sk, c, v, e, t);
 	}
 	if (v->flags & SIM_RST) {
 		sk->state = SS_NONE;
@@ -987,12 +1284,17 @@ static void server_rx(struct run *r, struct nat *n, uint32_t pi, struct conn *c,
 	}
 	if (sk->state == SS_SYN_RECV && (v->flags & SIM_ACK))
 		sk->state = SS_EST;
+	if (e->segno) {
+		c->delivered++;
+		r->c.acks++;
+		server_tx(r, n, pi, c, t, SIM_ACK, K_ACK_DATA);
+	}
 	if (sk->state == SS_FIN_WAIT && (v->flags & SIM_FIN)) {
 		sk->state = SS_TIME_WAIT;
 		sk->tw_until = t + MSL;
 		if (sk->ts_ok)
 			server_remember(r, n, sk, t);
-		server_tx(r, n, pi, c, t, SIM_ACK, false);
+		server_tx(r, n, pi, c, t, SIM_ACK, K_ACK_FIN);
 	}
 }
 
@@ -1010,7 +1312,7 @@ static void egress(struct run *r, struct ev *e, struct conn *c, uint64_t t)
 	sim_read(&vb, before, e->len);
 	r->c.pkts_out++;
 	if (r->inject != INJ_NO_EGRESS)
-		verdict = pg_egress(&r->env, e->pkt, e->pkt + e->len, pg_now(r, t));
+		verdict = pg_egress(r->pg, e->pkt, e->pkt + e->len, pg_now(r, e, t));
 	wire_fault(r, e, &vb, false);
 	if (!sim_read(&va, e->pkt, e->len) || !va.csum_ok)
 		FAIL(CK_CSUM, "egress: frame with a bad checksum, conn %u/%u", c->cl->id, c->idx);
@@ -1023,8 +1325,28 @@ static void egress(struct run *r, struct ev *e, struct conn *c, uint64_t t)
 	if (!vb.tsecr && va.tsecr)
 		FAIL(CK_TSECR0, "TSecr 0 translated to %u, conn %u/%u", va.tsecr, c->cl->id,
 		     c->idx);
-	if (!vb.tsecr || (c->broken && r->restarted_at))
+	if (!vb.tsecr)
 		return;
+	if (c->pgo == PGO_NONE) {
+		/* No entry: the echo goes on untouched (and a SYN-ACK fails PAWSActive). */
+		e->untrans = true;
+		if (va.tsecr != vb.tsecr)
+			FAIL(CK_OFFSET, "egress: TSecr %u -> %u without a flow entry, conn %u/%u",
+			     vb.tsecr, va.tsecr, c->cl->id, c->idx);
+		return;
+	}
+	if (c->pgo == PGO_ORPHAN) {
+		/*
+		 * The first echo of an orphan teaches its offset: TSecr minus the latest raw
+		 * TSval pawsguard passed; this very TSecr comes back as that TSval.
+		 */
+		c->pgo = PGO_FLOW;
+		c->pg_syn = false;
+		c->cur_off = pg_ts_after(vb.tsecr, c->orphan_raw) ? vb.tsecr - c->orphan_raw : 0;
+		if (!c->ep_learn)
+			c->ep_learn = t;
+		r->c.ep_learned++;
+	}
 	/*
 	 * TSecr - the flow's offset; while the flow is in SYN state, never below the TSval of
 	 * the SYN that opened it: a SYN-ACK (or a TIME-WAIT's ACK) may echo a TSval' of an
@@ -1051,10 +1373,27 @@ static void egress(struct run *r, struct ev *e, struct conn *c, uint64_t t)
 		e->echo_reclaimed = true;
 		e->echo_want = want;
 	}
+	/*
+	 * A connection that lost its entry: an echo of what went out before the offset was
+	 * learned (untouched, or with the lost offset) comes back as the learned offset makes
+	 * it, not as sent. Harmless: a client checks the echo only in SYN-SENT.
+	 */
+	if (c->nev && echo_off != c->cur_off)
+		e->echo_stale = true;
+}
+
+/* A server segment at pawsguard, on to the client. */
+static void to_client(struct run *r, struct ev *e, uint64_t t)
+{
+	struct conn *c = e->p;
+
+	egress(r, e, c, t);
+	if (e->lost)
+		e->type = EV_LOST;
 }
 
 static void server_tx(struct run *r, struct nat *n, uint32_t pi, struct conn *c, uint64_t t,
-		      uint8_t flags, bool tw_ack)
+		      uint8_t flags, uint8_t kind)
 {
 	struct srv_sock *sk = &n->socks[pi];
 	struct client *cl = c->cl;
@@ -1079,25 +1418,30 @@ static void server_tx(struct run *r, struct nat *n, uint32_t pi, struct conn *c,
 
 	if (flags & SIM_PSH)
 		s.payload = (uint16_t)rng_below(&c->rng, SIM_PAYLOAD_MAX + 1);
-	e = ev_new(r, t + cl->owd_ns, EV_TO_CLI, c);
+	/* Straight through pawsguard on the server's NIC; else pg_owd_ns on the way. */
+	e = ev_new(r, t + (r->sc->pg_owd_ns ? r->sc->pg_owd_ns : cl->owd_ns),
+		   r->sc->pg_owd_ns ? EV_TO_PG : EV_TO_CLI, c);
 	e->len = (uint16_t)sim_build(e->pkt, &s);
 	e->expect_tsecr = (flags & SIM_ACK) ? sk->ts_recent_raw : 0;
-	e->tw_ack = tw_ack;
-	egress(r, e, c, t);
+	e->tw_ack = kind == K_TW_ACK;
+	e->kind = kind;
+	e->rng2 = kind == K_ACK_DATA || kind == K_DUPACK;
 	if ((flags & SIM_SYN) && rng_permille(&c->rng, r->sc->synack_loss_pm)) {
 		r->c.synack_lost++;
-		e->type = EV_LOST;
+		e->lost = true;
 	}
+	if (!r->sc->pg_owd_ns)
+		to_client(r, e, t);
 }
 
 static bool pool_source(struct run *r, const struct nat *n)
 {
-	return pg_env_pool(&r->env, NULL, &n->addr) == PG_ACT_REWRITE;
+	return pg_env_pool(r->pg, 4, &n->addr) == PG_ACT_REWRITE;
 }
 
 static void inv_debug(struct run *r, struct nat *n, const struct inv_ent *m, uint64_t t)
 {
-	struct pg_source *s = pg_env_source(&r->env, &n->addr, false);
+	struct pg_source *s = pg_env_source(r->pg, &n->addr, false);
 	uint64_t vnow = pg_vclock(realtime(r, t));
 
 	fprintf(stderr,
@@ -1110,7 +1454,7 @@ static void inv_debug(struct run *r, struct nat *n, const struct inv_ent *m, uin
 					.server = n->server,
 					.cport = pg_htons((uint16_t)(PORT_BASE + m->c->port_i)),
 					.sport = pg_htons(SERVER_PORT)};
-		struct pg_flow *f = pg_env_flow(&r->env, &k);
+		struct pg_flow *f = pg_env_flow(r->pg, &k);
 
 		if (f)
 			fprintf(stderr,
@@ -1134,13 +1478,13 @@ static void ingress(struct run *r, struct ev *e, uint64_t t)
 	struct nat *n = conn_nat(r, c);
 	uint8_t before[SIM_PKT_MAX];
 	struct sim_view vb, va;
-	bool syn, tainted, strip, claim = false;
+	bool syn, strip, claim = false, raw_pass = false, excluded = false;
 	int verdict;
 
 	memcpy(before, e->pkt, e->len);
 	sim_read(&vb, before, e->len);
 	r->c.pkts_in++;
-	verdict = pg_ingress(&r->env, e->pkt, e->pkt + e->len, pg_now(r, t));
+	verdict = pg_ingress(r->pg, e->pkt, e->pkt + e->len, pg_now(r, e, t));
 	wire_fault(r, e, &vb, true);
 	if (!sim_read(&va, e->pkt, e->len) || !va.csum_ok)
 		FAIL(CK_CSUM, "ingress: frame with a bad checksum, conn %u/%u", c->cl->id, c->idx);
@@ -1149,22 +1493,42 @@ static void ingress(struct run *r, struct ev *e, uint64_t t)
 	if (traced(c->cl->id, c->idx))
 		fprintf(stderr, "%.6f in  flags %02x seq %u TSval %u -> %u TSecr %u verdict %d%s\n",
 			(double)t / SEC, vb.flags, vb.seq, vb.tsval, va.tsval, va.tsecr, verdict,
-			c->broken ? " (broken)" : "");
+			c->pgo == PGO_NONE     ? " (no entry)"
+			: c->pgo == PGO_ORPHAN ? " (orphan)"
+					       : "");
 	check_bytes(before, e->pkt, e->len, &vb, verdict, strip ? 0 : 2, strip ? 10 : 6, "ingress");
 	if (strip)
 		for (uint32_t i = 0; i < 10; i++)
 			if (e->pkt[vb.ts_off + i] != 1)
 				FAIL(CK_BYTES, "strip left byte %02x", e->pkt[vb.ts_off + i]);
-	/* After a restart, a connection opened before it passes through untranslated. */
-	tainted = c->broken && r->restarted_at;
 	if (vb.ts && va.ts) {
 		uint32_t d = va.tsval - vb.tsval;
 
 		if (va.tsval == 0 && (d || memcmp(before, e->pkt, e->len)))
 			FAIL(CK_TSVAL0, "TSval %u forwarded as 0, conn %u/%u", vb.tsval, c->cl->id,
 			     c->idx);
-		if (tainted) {
-			/* nothing: its offset is lost by design */
+		if (c->pgo != PGO_FLOW && !syn) {
+			/*
+			 * The connection lost its entry: without one (or with an orphan) a segment
+			 * passes untouched, and an orphan remembers its raw TSval, the largest
+			 * seen. A reset without an entry creates none.
+			 */
+			raw_pass = true;
+			if (d)
+				FAIL(CK_OFFSET,
+				     "ingress: conn %u/%u has no offset, yet TSval %u went out as "
+				     "%u",
+				     c->cl->id, c->idx, vb.tsval, va.tsval);
+			if (c->pgo == PGO_ORPHAN || !(vb.flags & SIM_RST)) {
+				if (c->pgo == PGO_NONE || pg_ts_after(vb.tsval, c->orphan_raw))
+					c->orphan_raw = vb.tsval;
+				c->pgo = PGO_ORPHAN;
+				if (!c->ep_first) {
+					c->ep_first = t;
+					c->ep_first_data = (vb.flags & (SIM_PSH | SIM_FIN)) != 0;
+				}
+				c->ep_raw++;
+			}
 		} else if (syn && !c->pg_syn) {
 			/*
 			 * A SYN that opens a flow at pawsguard (the connection's first, or one
@@ -1175,6 +1539,7 @@ static void ingress(struct run *r, struct ev *e, uint64_t t)
 				r->c.syn_reoffset++;
 			c->cur_off = d;
 			c->flow_raw = vb.tsval;
+			c->pgo = PGO_FLOW;
 			claim = true;
 		} else if (d != c->cur_off && va.tsval == 1 && vb.tsval + c->cur_off == 0) {
 			r->c.zero_map++;
@@ -1197,8 +1562,23 @@ static void ingress(struct run *r, struct ev *e, uint64_t t)
 			     c->cl->id, c->idx, c->cl->hz, c->cur_off, d, vb.tsval, va.tsval,
 			     syn ? " on a SYN retransmit: it may only grow" : "");
 		}
-		/* DESIGN's invariant, for sources in a rewrite pool. */
-		if (r->translated && !tainted && pool_source(r, n)) {
+		/*
+		 * DESIGN's invariant, for sources in a rewrite pool. Not for what pawsguard could
+		 * not translate (passed untouched for want of an entry), nor for a connection that
+		 * lost its entry and runs ahead of the virtual clock by more than an adopted flow
+		 * may publish (on its client's clock, see the restart scenario, or translated by a
+		 * previous run from a microsecond clock): what the server learns from those is
+		 * tracked as tainted.
+		 */
+		if (r->translated && pool_source(r, n)) {
+			int32_t sl = (int32_t)(va.tsval - (uint32_t)(realtime(r, t) / MS));
+
+			excluded = raw_pass ||
+				   (c->nev && (sl < -(1 << 30) ||
+					       sl > (int64_t)PG_ADOPT_LEAD_MAX_MS -
+							       (int64_t)(r->sc->lag_ns / MS) - 1));
+		}
+		if (r->translated && !excluded && pool_source(r, n)) {
 			struct inv *iv = &r->inv[c->cl->nat];
 			uint64_t vnow = realtime(r, t) / MS;
 			int64_t u = inv_unwrap(iv, va.tsval, vnow);
@@ -1255,14 +1635,22 @@ static void ingress(struct run *r, struct ev *e, uint64_t t)
 	 * handshake (the offset is fixed from here to close); a FIN or RST, with timestamps
 	 * or bare, closes it, and the next SYN of the connection opens a new one.
 	 */
-	if (!tainted) {
+	if (c->pgo == PGO_FLOW) {
 		if (syn && vb.ts && va.ts && verdict == PG_V_MODIFIED && pool_source(r, n)) {
 			c->pg_syn = true;
 		} else if (!syn && (vb.ts || (vb.flags & (SIM_FIN | SIM_RST)))) {
 			c->pg_syn = false;
 		}
 	}
-	server_rx(r, n, c->port_i, c, &va, vb.tsval, t, tainted);
+	/* The loss bound's yardstick: what it sent within a round trip of its first orphan. */
+	if (c->nev && c->ep_first && !syn && vb.ts && t - c->ep_first <= conn_rtt(r, c))
+		c->ep_rtt++;
+	e->raw_pass = raw_pass;
+	e->taint = r->translated && excluded;
+	if (r->sc->pg_owd_ns)
+		ev_clone(r, t + r->sc->pg_owd_ns, EV_AT_SRV, e);
+	else
+		server_rx(r, e, &va, t);
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -1276,7 +1664,7 @@ static bool between(uint32_t seq1, uint32_t seq2, uint32_t seq3)
 
 static void check_echo(struct conn *c, const struct ev *e, const struct sim_view *v)
 {
-	if (!v->ts || !v->tsecr || e->tw_ack || c->broken)
+	if (!v->ts || !v->tsecr || e->tw_ack || e->untrans || e->echo_stale)
 		return;
 	if (v->tsecr == e->expect_tsecr)
 		return;
@@ -1316,15 +1704,22 @@ static void client_rx(struct run *r, struct ev *e, uint64_t t)
 			return;
 		}
 		if (v.ts && v.tsecr && !between(v.tsecr, c->syn_tsval0, client_clock(c->cl, t))) {
-			if (c->broken)
+			/* A SYN-ACK pawsguard had no entry for: its SYN went by another instance. */
+			if (e->untrans)
 				r->c.broken_pawsactive++;
 			else
 				r->c.pawsactive++;
 			if (verbose)
 				fprintf(stderr,
-					"pawsactive: conn %u/%u tsecr %u first SYN %u now %u\n",
+					"pawsactive: conn %u/%u tsecr %u first SYN %u now %u%s\n",
 					c->cl->id, c->idx, v.tsecr, c->syn_tsval0,
-					client_clock(c->cl, t));
+					client_clock(c->cl, t), e->untrans ? " (no entry)" : "");
+			/*
+			 * tcp_rcv_synsent_state_process(): dropped, answered with a reset (no
+			 * timestamps); the SYN's retransmit timer goes on.
+			 */
+			client_tx(r, c, t, SIM_RST, false)->rng2 = true;
+			return;
 		}
 		check_echo(c, e, &v);
 		r->c.est++;
@@ -1351,8 +1746,28 @@ static void client_rx(struct run *r, struct ev *e, uint64_t t)
 		c->st = C_LAST_ACK;
 		return;
 	}
-	if (c->st == C_LAST_ACK && !(v.flags & SIM_FIN))
+	/* The ACK of its FIN; not a dup ACK for a FIN the server dropped, nor one for data. */
+	if (c->st == C_LAST_ACK && !(v.flags & SIM_FIN) && e->kind != K_DUPACK &&
+	    e->kind != K_ACK_DATA)
 		conn_finish(r, c, t);
+}
+
+/* The retransmit timer of a segment the server dropped: the ACK never came. */
+static void retx(struct run *r, const struct ev *x, uint64_t t)
+{
+	struct conn *c = x->p;
+	struct ev *e;
+
+	c->retx_pending--;
+	if (c->st == C_DONE || ((x->flags & SIM_FIN) && c->st != C_LAST_ACK))
+		return;
+	if (x->tries >= RETX_MAX)
+		return;
+	r->c.retx++;
+	e = client_tx_seq(r, c, t, x->flags, c->ts_ok, x->seq);
+	e->segno = x->segno;
+	e->tries = (uint8_t)(x->tries + 1);
+	e->rng2 = true;
 }
 
 static void client_start(struct run *r, struct client *cl, uint64_t t)
@@ -1389,15 +1804,28 @@ static void client_start(struct run *r, struct client *cl, uint64_t t)
 	c->port_i = i;
 	c->st = C_SYN_SENT;
 	c->isn = (uint32_t)rng_next(&c->rng);
-	/* Mostly short connections, some long: few segments to thousands, ms to minutes. */
-	if (rng_below(&c->rng, 4)) {
+	/*
+	 * Mostly short connections, some long: few segments to thousands, ms to minutes. A
+	 * long-lived client's first connection lasts the run: busy (a message every 10-60 ms)
+	 * or idle (one every 2-5 s). Its own rng stream, so that the others' stay as they were.
+	 */
+	if (cl->lived && c->idx == 0) {
+		struct rng lr = rng_sub(r->seed, cl->id, 0x11fe);
+
+		c->gap_ns = cl->lived == LIVED_BUSY ? 10 * MS + rng_below(&lr, 50 * MS)
+						    : 2 * SEC + rng_below(&lr, 3 * SEC);
+		dur = sc->run_ns - t;
+		c->nseg = (uint32_t)(dur / c->gap_ns);
+		dur = 0;
+	} else if (rng_below(&c->rng, 4)) {
 		c->nseg = (uint32_t)rng_logu(&c->rng, 3, 40);
 		dur = rng_logu(&c->rng, MS, 5 * SEC);
 	} else {
 		c->nseg = (uint32_t)rng_logu(&c->rng, 3, sc->max_segs);
 		dur = rng_logu(&c->rng, 10 * MS, sc->max_dur_ns);
 	}
-	c->gap_ns = dur / c->nseg + 1;
+	if (dur)
+		c->gap_ns = dur / c->nseg + 1;
 	c->end = rng_permille(&c->rng, sc->crst_pm)   ? END_CRST
 		 : rng_permille(&c->rng, sc->srst_pm) ? END_SRST
 						      : END_FIN;
@@ -1407,6 +1835,7 @@ static void client_start(struct run *r, struct client *cl, uint64_t t)
 	r->all = c;
 	cl->conn = c;
 	n->owner[i] = c;
+	n->last[i] = c;
 	r->c.conns++;
 	send_syn(r, c, t);
 }
@@ -1417,6 +1846,7 @@ static void syn_timer(struct run *r, struct conn *c, uint32_t gen, uint64_t t)
 		return;
 	if (c->nsyn > SYN_RETRIES) {
 		r->c.failed++;
+		c->failed = true;
 		conn_finish(r, c, t);
 		return;
 	}
@@ -1434,11 +1864,23 @@ static void data_step(struct run *r, struct conn *c, uint32_t gen, uint64_t t)
 		return;
 	if (c->segs < c->nseg) {
 		c->segs++;
-		if (srv_ok && rng_below(&c->rng, 2))
-			server_tx(r, n, c->port_i, c, t, SIM_ACK | SIM_PSH, false);
-		else
-			client_tx(r, c, t, SIM_ACK | SIM_PSH, c->ts_ok);
+		if (srv_ok && rng_below(&c->rng, 2)) {
+			server_tx(r, n, c->port_i, c, t, SIM_ACK | SIM_PSH, K_PLAIN);
+		} else {
+			client_tx(r, c, t, SIM_ACK | SIM_PSH, c->ts_ok)->segno = ++c->msgs;
+			r->c.msgs++;
+		}
 		d = ev_new(r, t + c->gap_ns / 2 + rng_below(&c->rng, c->gap_ns), EV_DATA, c);
+		d->gen = c->gen;
+		return;
+	}
+	/*
+	 * A connection that lost its entry closes once the server has every message (the
+	 * application waits for its replies): a reset would throw away what is still being
+	 * retransmitted. Others close as they always did.
+	 */
+	if (c->nev && c->delivered < c->msgs) {
+		d = ev_new(r, t + 2 * c->cl->owd_ns + MS, EV_DATA, c);
 		d->gen = c->gen;
 		return;
 	}
@@ -1452,6 +1894,7 @@ static void data_step(struct run *r, struct conn *c, uint32_t gen, uint64_t t)
 		/* The server has not seen the handshake's ACK yet (or lost the connection). */
 		if (sk->state == SS_NONE || sk->state == SS_TIME_WAIT) {
 			r->c.anomaly++;
+			c->failed = true;
 			conn_finish(r, c, t);
 			return;
 		}
@@ -1461,13 +1904,13 @@ static void data_step(struct run *r, struct conn *c, uint32_t gen, uint64_t t)
 	}
 	if (c->end == END_SRST) {
 		r->c.srst++;
-		server_tx(r, n, c->port_i, c, t, SIM_RST, false);
+		server_tx(r, n, c->port_i, c, t, SIM_RST, K_PLAIN);
 		sk->state = SS_NONE;
 		return;
 	}
 	/* The server closes first: it will hold the TIME-WAIT. */
 	r->c.fins++;
-	server_tx(r, n, c->port_i, c, t, SIM_FIN | SIM_ACK, false);
+	server_tx(r, n, c->port_i, c, t, SIM_FIN | SIM_ACK, K_PLAIN);
 	sk->state = SS_FIN_WAIT;
 }
 
@@ -1503,8 +1946,53 @@ static void run_pools(struct run *r)
 
 	addr4(&p, 198, 51, 100, 0);
 	sim_env_pool(&r->env, &p, 96 + 24, r->sc->action);
+	if (r->env_b.ents)
+		sim_env_pool(&r->env_b, &p, 96 + 24, r->sc->action);
 	addr6(&p, 1, 0);
 	sim_env_pool(&r->env, &p, 48, r->sc->action);
+	if (r->env_b.ents)
+		sim_env_pool(&r->env_b, &p, 48, r->sc->action);
+}
+
+/*
+ * A connection's entry at pawsguard is gone (restart, failover, eviction): from here the
+ * model expects no entry, and a new episode starts for the loss bounds.
+ */
+static void episode_end(struct run *r, struct conn *c);
+
+static void conn_lose_entry(struct run *r, struct conn *c)
+{
+	if (c->pgo == PGO_FLOW) {
+		episode_end(r, c);
+		c->nev++;
+	}
+	c->pgo = PGO_NONE;
+	c->pg_syn = false;
+}
+
+/* The environment evicted an entry: whose connection was it? */
+static void on_evict(void *ctx, const struct pg_flow_key *k, bool est)
+{
+	struct run *r = ctx;
+	uint32_t i, port = pg_ntohs(k->cport);
+
+	(void)est;
+	for (i = 0; i < r->nnat; i++) {
+		struct nat *n = &r->nats[i];
+		struct conn *c;
+
+		if (memcmp(&k->client, &n->addr, sizeof(n->addr)) ||
+		    memcmp(&k->server, &n->server, sizeof(n->server)) ||
+		    pg_ntohs(k->sport) != SERVER_PORT || port < PORT_BASE ||
+		    port >= PORT_BASE + n->nports)
+			continue;
+		c = n->last[port - PORT_BASE];
+		if (c) {
+			if (c->pgo == PGO_FLOW)
+				r->c.evicted++;
+			conn_lose_entry(r, c);
+		}
+	}
 }
 
 static void run_init(struct run *r, const struct scen *sc, uint64_t seed, bool translated,
@@ -1519,13 +2007,31 @@ static void run_init(struct run *r, const struct scen *sc, uint64_t seed, bool t
 	r->translated = translated;
 	r->inject = inject;
 	r->rng = rng_sub(seed, 0xa7, translated);
+	r->rng2 = rng_sub(seed, 0xa8, translated);
+	r->frng = rng_sub(seed, 0xf1, 0);
 	sim_env_init(&r->env, inject);
+	if (sc->failover_ns)
+		sim_env_init(&r->env_b, inject);
+	r->pg = &r->env;
+	if (sc->flow_cap)
+		r->env.flow_cap = r->env_b.flow_cap = sc->flow_cap;
+	if (translated) {
+		r->env.on_evict = r->env_b.on_evict = on_evict;
+		r->env.evict_ctx = r->env_b.evict_ctx = r;
+	}
 	if ((translated && inject != INJ_STRIP_LATE) || inject == INJ_POOL_BOTH)
 		run_pools(r);
 	if (translated && inject == INJ_STRIP_LATE)
 		ev_new(r, sc->run_ns / 2, EV_POOL, NULL);
 	if (sc->restart_ns)
 		ev_new(r, sc->restart_ns, EV_RESTART, NULL);
+	if (sc->failover_ns)
+		ev_new(r, sc->failover_ns, EV_FAILOVER, NULL);
+	if (sc->flood_ns)
+		ev_new(r, sc->flood_ns, EV_FLOOD, NULL);
+	r->flood_cl.id = 9999;
+	r->flood_cl.hz = 0;
+	r->flood_c.cl = &r->flood_cl;
 
 	/* Realtime somewhere in 2024-2030; or 40 s before the vclock wraps. */
 	r->base_ns =
@@ -1551,9 +2057,10 @@ static void run_init(struct run *r, const struct scen *sc, uint64_t seed, bool t
 		}
 		n->nports = sc->nports;
 		n->owner = calloc(n->nports, sizeof(*n->owner));
+		n->last = calloc(n->nports, sizeof(*n->last));
 		n->free_at = calloc(n->nports, sizeof(*n->free_at));
 		n->socks = calloc(n->nports, sizeof(*n->socks));
-		if (!n->owner || !n->free_at || !n->socks)
+		if (!n->owner || !n->last || !n->free_at || !n->socks)
 			abort();
 		r->nnat = i + 1;
 	}
@@ -1587,33 +2094,285 @@ static void run_init(struct run *r, const struct scen *sc, uint64_t seed, bool t
 		cl->vlan = sc->variety && rng_permille(&cr, 200);
 		cl->l3opt = sc->variety && rng_permille(&cr, 200);
 		cl->owd_ns = rng_logu(&cr, 200000, 80 * MS);
+		if (i < sc->nbusy + sc->nidle && !cl->nat)
+			cl->lived = i < sc->nbusy ? LIVED_BUSY : LIVED_IDLE;
 		ev_new(r, rng_below(&cr, 5 * SEC), EV_START, cl);
 	}
 }
 
 /*
- * pawsguard restarts: the connections whose flows it held lose their offsets. That is every
- * connection still open at the client, and every one already done at the client whose last
- * segments are still on the wire (they reach pawsguard, or come back through it, after).
+ * pawsguard restarts, or fails over to an instance without state: the connections whose
+ * flows it held lose their entries. That is every connection still open at the client, and
+ * every one already done at the client whose last segments are still on the wire (they
+ * reach pawsguard, or come back through it, after).
  */
-static void restart(struct run *r, uint64_t t)
+static void take_all(struct run *r, uint64_t t)
 {
 	struct conn *c;
 	uint32_t i;
 
-	sim_env_restart(&r->env);
 	r->restarted_at = t;
 	for (i = 0; i < r->nheap; i++) {
 		const struct ev *e = &r->evs[r->heap[i]];
 
-		if (e->type == EV_TO_SRV || e->type == EV_TO_CLI)
+		if (e->p && e->p != &r->flood_c &&
+		    (e->type == EV_TO_SRV || e->type == EV_TO_CLI || e->type == EV_AT_SRV ||
+		     e->type == EV_TO_PG || e->type == EV_RETX))
 			((struct conn *)e->p)->broken = true;
 	}
 	for (c = r->all; c; c = c->next_all) {
 		if (c->st != C_DONE)
 			c->broken = true;
-		if (c->broken)
-			r->c.broken_conns++;
+		if (!c->broken)
+			continue;
+		r->c.broken_conns++;
+		if (r->translated)
+			conn_lose_entry(r, c);
+	}
+}
+
+static void restart(struct run *r, uint64_t t)
+{
+	sim_env_restart(r->pg);
+	take_all(r, t);
+}
+
+static void failover(struct run *r, uint64_t t)
+{
+	r->pg = &r->env_b;
+	take_all(r, t);
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* The flood. */
+
+/*
+ * One spoofed SYN from the pool: a random address of it, or the NAT's own with a random
+ * port it does not map; a random ISN and TSval, layouts as any client's. Its SYN-ACK comes
+ * back through pawsguard a round trip to the server later; nobody answers that.
+ */
+static void flood_syn(struct run *r, uint64_t t)
+{
+	const struct scen *sc = r->sc;
+	struct rng *g = &r->frng;
+	struct nat *n = &r->nats[0];
+	bool same = rng_permille(g, sc->flood_same_pm);
+	uint8_t before[SIM_PKT_MAX];
+	struct sim_view vb, va;
+	struct sim_seg sg = {
+		.family = 4,
+		.flags = SIM_SYN,
+		.layout = (uint8_t)rng_below(g, SIM_LAYOUTS),
+		.ts = true,
+		.dport = SERVER_PORT,
+		.dst = n->server,
+		.seq = (uint32_t)rng_next(g),
+		.tsval = (uint32_t)rng_next(g),
+	};
+	struct ev *e, tmp;
+	int verdict;
+
+	do
+		sg.sport = (uint16_t)(1024 + rng_below(g, 65536 - 1024));
+	while (same && sg.sport >= PORT_BASE && sg.sport < PORT_BASE + n->nports);
+	if (same)
+		sg.src = n->addr;
+	else
+		addr4(&sg.src, 198, 51, 100, (uint8_t)(8 + rng_below(g, 240)));
+	memset(&tmp, 0, sizeof(tmp));
+	tmp.rng2 = true;
+	tmp.len = (uint16_t)sim_build(tmp.pkt, &sg);
+	memcpy(before, tmp.pkt, tmp.len);
+	sim_read(&vb, before, tmp.len);
+	r->c.flood_syns++;
+	r->c.pkts_in++;
+	verdict = pg_ingress(r->pg, tmp.pkt, tmp.pkt + tmp.len, pg_now(r, &tmp, t));
+	if (!sim_read(&va, tmp.pkt, tmp.len) || !va.csum_ok || !va.ts)
+		FAIL(CK_CSUM, "flood: SYN with a bad checksum");
+	check_bytes(before, tmp.pkt, tmp.len, &vb, verdict, 2, 6, "flood");
+	/* A SYN of the NAT's address obeys the invariant like any other. */
+	if (same && r->translated && pool_source(r, n)) {
+		struct inv *iv = &r->inv[0];
+		uint64_t vnow = realtime(r, t) / MS;
+		int64_t u = inv_unwrap(iv, va.tsval, vnow);
+
+		inv_expire(iv, t);
+		r->c.inv_checked++;
+		if (iv->head != iv->tail && u < iv->q[iv->head % iv->cap].u) {
+			const struct inv_ent *m = &iv->q[iv->head % iv->cap];
+
+			r->c.inv_first++;
+			FAIL(CK_INVARIANT,
+			     "t=%.3fs spoofed SYN TSval' %u is %" PRId64
+			     " below TSval' %u forwarded"
+			     " %.3fs earlier by conn %u/%u (hz %u)",
+			     (double)t / SEC, va.tsval, m->u - u, m->v, (double)(t - m->t) / SEC,
+			     m->c->cl->id, m->c->idx, m->c->cl->hz);
+		}
+		inv_push(iv, t, u, &r->flood_c, va.tsval, 1);
+	}
+	/* The server's SYN-ACK (a SYN cookie, say): echoes the TSval' it got. */
+	sg.flags = SIM_SYN | SIM_ACK;
+	sg.dst = sg.src;
+	sg.src = n->server;
+	sg.dport = sg.sport;
+	sg.sport = SERVER_PORT;
+	sg.ack = sg.seq + 1;
+	sg.seq = (uint32_t)rng_next(g);
+	sg.tsecr = va.tsval;
+	sg.tsval = (uint32_t)rng_next(g);
+	e = ev_new(r, t + 2 * sc->pg_owd_ns, EV_FLOOD_ACK, NULL);
+	e->rng2 = true;
+	e->raw = vb.tsval;
+	e->len = (uint16_t)sim_build(e->pkt, &sg);
+	if (r->c.flood_syns < sc->flood_syns)
+		ev_new(r, t + sc->flood_dur_ns / sc->flood_syns, EV_FLOOD, NULL);
+}
+
+/*
+ * The spoofed SYN's SYN-ACK through pawsguard. Its echo is not checked: its entry may be
+ * gone (evicted by later SYNs) or taken by a later spoofed SYN of the same 4-tuple.
+ */
+static void flood_ack(struct run *r, struct ev *e, uint64_t t)
+{
+	uint8_t before[SIM_PKT_MAX];
+	struct sim_view vb, va;
+	int verdict;
+
+	memcpy(before, e->pkt, e->len);
+	sim_read(&vb, before, e->len);
+	r->c.pkts_out++;
+	r->c.flood_acks++;
+	verdict = pg_egress(r->pg, e->pkt, e->pkt + e->len, pg_now(r, e, t));
+	if (!sim_read(&va, e->pkt, e->len) || !va.csum_ok)
+		FAIL(CK_CSUM, "flood: SYN-ACK with a bad checksum");
+	check_bytes(before, e->pkt, e->len, &vb, verdict, 6, 10, "flood egress");
+	if (!va.tsecr)
+		FAIL(CK_TSECR0, "flood: SYN-ACK echoing %u came back as 0", vb.tsecr);
+}
+
+/* The flood starts: which connections are established at both ends now. */
+static void flood_start(struct run *r, uint64_t t)
+{
+	struct conn *c;
+
+	r->flood_at = t;
+	for (c = r->all; c; c = c->next_all) {
+		if (c->st == C_EST && conn_nat(r, c)->socks[c->port_i].state == SS_EST &&
+		    c->pgo == PGO_FLOW && !c->pg_syn) {
+			c->est_at_flood = true;
+			r->c.est_at_flood++;
+		}
+	}
+	flood_syn(r, t);
+}
+
+/*
+ * The bounds on one episode of a connection that lost its entry: it loses to the server's
+ * per-connection PAWS at most the segments pawsguard passed untouched before the echo, no
+ * more than it sent within one round trip of the first of them, and pawsguard learns its
+ * offset within a round trip to the server of that first segment when the server answers
+ * it (data or a FIN: acknowledged, or a duplicate ACK however recent the last one).
+ */
+static void episode_end(struct run *r, struct conn *c)
+{
+	bool idle = c->cl->lived == LIVED_IDLE && c->idx == 0;
+	uint64_t lat, rt = 2 * r->sc->pg_owd_ns;
+
+	if (!c->nev)
+		return;
+	r->c.eps++;
+	r->c.ep_drops += c->ep_drops;
+	if (c->ep_drops > r->c.ep_drops_max)
+		r->c.ep_drops_max = c->ep_drops;
+	if (idle && c->ep_drops > r->c.ep_drops_max_idle)
+		r->c.ep_drops_max_idle = c->ep_drops;
+	if (c->ep_raw > r->c.ep_raw_max)
+		r->c.ep_raw_max = c->ep_raw;
+	if (c->ep_drops > c->ep_raw && !r->sc->inflight_overtakes)
+		FAIL(CK_LOSS,
+		     "conn %u/%u (hz %u%s) lost %u segments to PAWS, more than the %u passed"
+		     " untouched before the echo",
+		     c->cl->id, c->idx, c->cl->hz, idle ? ", idle" : "", c->ep_drops, c->ep_raw);
+	if (c->ep_drops > c->ep_rtt)
+		FAIL(CK_LOSS,
+		     "conn %u/%u (hz %u%s) lost %u segments to PAWS, more than the %u it sent"
+		     " within a round trip (%.3f ms)",
+		     c->cl->id, c->idx, c->cl->hz, idle ? ", idle" : "", c->ep_drops, c->ep_rtt,
+		     (double)conn_rtt(r, c) / MS);
+	if (c->ep_drops && !c->ep_learn)
+		FAIL(CK_LOSS, "conn %u/%u (hz %u) lost %u segments and never learned its offset",
+		     c->cl->id, c->idx, c->cl->hz, c->ep_drops);
+	if (c->ep_learn && c->ep_first_data) {
+		lat = c->ep_learn - c->ep_first;
+		if (lat > r->c.ep_learn_max_ns)
+			r->c.ep_learn_max_ns = lat;
+		if (idle && lat > r->c.ep_learn_max_idle_ns)
+			r->c.ep_learn_max_idle_ns = lat;
+		if (lat > rt)
+			FAIL(CK_LOSS,
+			     "conn %u/%u (hz %u%s) learned its offset %.3f ms after its first"
+			     " segment, more than a round trip to the server (%.3f ms)",
+			     c->cl->id, c->idx, c->cl->hz, idle ? ", idle" : "", (double)lat / MS,
+			     (double)rt / MS);
+	}
+	c->ep_raw = c->ep_rtt = c->ep_drops = 0;
+	c->ep_first = c->ep_learn = 0;
+	c->ep_first_data = false;
+}
+
+/*
+ * At the end: every connection that lost its entry (open across a restart or failover,
+ * evicted) survived: it got through, ended as it meant to, and the server got each of its
+ * messages. Under a flood, one established when it started kept its entry.
+ */
+static void run_end(struct run *r)
+{
+	struct conn *c;
+	bool excused;
+
+	for (c = r->all; c; c = c->next_all) {
+		if (!r->translated)
+			continue;
+		if (c->est_at_flood) {
+			if (c->nev)
+				FAIL(CK_LOSS,
+				     "conn %u/%u (hz %u), established when the flood started,"
+				     " lost its entry",
+				     c->cl->id, c->idx, c->cl->hz);
+			else
+				r->c.flood_kept++;
+		}
+		if (!c->nev)
+			continue;
+		episode_end(r, c);
+		r->c.across++;
+		r->c.msgs_lost += c->msgs - c->delivered;
+		if (!c->failed && c->st == C_DONE && c->delivered == c->msgs) {
+			r->c.survived++;
+			continue;
+		}
+		/*
+		 * Not promised: a handshake that the server's rules kept rejecting on what
+		 * tainted segments taught them (see the restart scenario), or, where the scenario
+		 * makes no restart promise (clocks faster than the margin covers), at all.
+		 */
+		excused = c->tainted_reject ||
+			  (c->failed && r->sc->restart_ns && !r->sc->restart_promise);
+		if (excused)
+			r->c.lost_tainted++;
+		CHECK_FAIL(!excused, CK_SURVIVE,
+			   "conn %u/%u (hz %u%s) lost its entry %u times and did not survive: %s,"
+			   " %u of %u messages delivered",
+			   c->cl->id, c->idx, c->cl->hz,
+			   c->cl->lived && !c->idx
+				   ? (c->cl->lived == LIVED_IDLE ? ", idle" : ", busy")
+				   : "",
+			   c->nev,
+			   c->failed	     ? "failed"
+			   : c->st != C_DONE ? "still open at the end"
+					     : "closed",
+			   c->delivered, c->msgs);
 	}
 }
 
@@ -1638,8 +2397,23 @@ static void run(struct run *r)
 		case EV_TO_SRV:
 			ingress(r, e, t);
 			break;
+		case EV_AT_SRV: {
+			struct sim_view v;
+
+			if (sim_read(&v, e->pkt, e->len))
+				server_rx(r, e, &v, t);
+			break;
+		}
+		case EV_TO_PG:
+			to_client(r,
+				  ev_clone(r, t + ((struct conn *)e->p)->cl->owd_ns, EV_TO_CLI, e),
+				  t);
+			break;
 		case EV_TO_CLI:
 			client_rx(r, e, t);
+			break;
+		case EV_RETX:
+			retx(r, e, t);
 			break;
 		case EV_SYN_TIMER:
 			syn_timer(r, e->p, e->gen, t);
@@ -1650,6 +2424,18 @@ static void run(struct run *r)
 		case EV_RESTART:
 			restart(r, t);
 			break;
+		case EV_FAILOVER:
+			failover(r, t);
+			break;
+		case EV_FLOOD:
+			if (r->flood_at)
+				flood_syn(r, t);
+			else
+				flood_start(r, t);
+			break;
+		case EV_FLOOD_ACK:
+			flood_ack(r, e, t);
+			break;
 		case EV_POOL:
 			run_pools(r);
 			break;
@@ -1657,6 +2443,7 @@ static void run(struct run *r)
 			break;
 		}
 	}
+	run_end(r);
 }
 
 static void run_free(struct run *r)
@@ -1670,6 +2457,7 @@ static void run_free(struct run *r)
 	}
 	for (i = 0; i < 2; i++) {
 		free(r->nats[i].owner);
+		free(r->nats[i].last);
 		free(r->nats[i].free_at);
 		free(r->nats[i].socks);
 		free(r->inv[i].q);
@@ -1679,12 +2467,21 @@ static void run_free(struct run *r)
 	free(r->heap);
 	free(r->freel);
 	sim_env_free(&r->env);
+	if (r->env_b.ents)
+		sim_env_free(&r->env_b);
 }
 
 static void summary(const struct run *r)
 {
 	const struct ctr *c = &r->c;
-	const struct pg_stats *st = &r->env.st;
+	struct pg_stats sum = r->env.st;
+	const struct pg_stats *st = &sum;
+	int i;
+
+	/* A failover's two instances, counted together. */
+	if (r->env_b.ents)
+		for (i = 0; i < PG_STAT_MAX; i++)
+			sum.c[i] += r->env_b.st.c[i];
 
 	printf("%-12s seed %-3" PRIu64 " %-12s conns %" PRIu64 " est %" PRIu64 " failed %" PRIu64
 	       " syns %" PRIu64 " (retrans %" PRIu64 ") tw-hits %" PRIu64 " pkts %" PRIu64
@@ -1712,12 +2509,38 @@ static void summary(const struct run *r)
 		printf("%-12s   SYN state: retransmits re-claimed %" PRIu64
 		       " | TSecrs floored at the first SYN's TSval %" PRIu64 "\n",
 		       "", c->syn_reclaim, c->tsecr_floored);
+	if (r->translated &&
+	    (st->c[PG_STAT_ORPHAN_NEW] || st->c[PG_STAT_EVICT_UNCONF] || st->c[PG_STAT_EVICT_EST]))
+		printf("%-12s   learning: orphans %" PRIu64 " adopted %" PRIu64
+		       " echo-unmatched %" PRIu64 " confirmed %" PRIu64 " unconf-added %" PRIu64
+		       " | evicted: unconfirmed %" PRIu64 " established %" PRIu64 "\n",
+		       "", st->c[PG_STAT_ORPHAN_NEW], st->c[PG_STAT_FLOW_ADOPTED],
+		       st->c[PG_STAT_ECHO_UNMATCHED], st->c[PG_STAT_FLOW_CONFIRMED],
+		       st->c[PG_STAT_UNCONF_ADD], st->c[PG_STAT_EVICT_UNCONF],
+		       st->c[PG_STAT_EVICT_EST]);
 	if (r->restarted_at)
-		printf("%-12s   restart: open conns %" PRIu64 " (their paws %" PRIu64
-		       " pawsactive %" PRIu64 ") rejections from what they taught the server:"
-		       " rule1 %" PRIu64 " rule2 %" PRIu64 "\n",
-		       "", c->broken_conns, c->broken_paws, c->broken_pawsactive, c->tainted_rule1,
-		       c->tainted_rule2);
+		printf("%-12s   %s: open conns %" PRIu64 " (their paws %" PRIu64
+		       " pawsactive %" PRIu64 ") rejections from what tainted segments taught the"
+		       " server: rule1 %" PRIu64 " rule2 %" PRIu64 "\n",
+		       "", r->sc->failover_ns ? "failover" : "restart", c->broken_conns,
+		       c->broken_paws, c->broken_pawsactive, c->tainted_rule1, c->tainted_rule2);
+	if (r->translated && c->across)
+		printf("%-12s   lost entry: conns %" PRIu64 " (evicted %" PRIu64
+		       ") survived %" PRIu64 " (not, excused: %" PRIu64 ") | PAWS drops %" PRIu64
+		       ", per conn max %" PRIu64 " (idle %" PRIu64
+		       "), passed before the echo max %" PRIu64 " | learned %" PRIu64
+		       ", at most %.3f ms after the first segment (idle %.3f ms) | server took"
+		       " a raw TSval %" PRIu64 " | dup ACKs %" PRIu64 " retransmits %" PRIu64
+		       " messages lost %" PRIu64 "\n",
+		       "", c->across, c->evicted, c->survived, c->lost_tainted, c->ep_drops,
+		       c->ep_drops_max, c->ep_drops_max_idle, c->ep_raw_max, c->ep_learned,
+		       (double)c->ep_learn_max_ns / MS, (double)c->ep_learn_max_idle_ns / MS,
+		       c->raw_accepted, c->dupacks, c->retx, c->msgs_lost);
+	if (r->translated && r->flood_at)
+		printf("%-12s   flood: SYNs %" PRIu64 " SYN-ACKs %" PRIu64
+		       " | conns established at its start %" PRIu64 ", kept their entry %" PRIu64
+		       "\n",
+		       "", c->flood_syns, c->flood_acks, c->est_at_flood, c->flood_kept);
 	if (c->anomaly || c->client_paws || c->zero_map || c->syn_reoffset)
 		printf("%-12s   anomalies %" PRIu64 " client-paws %" PRIu64 " zero-mapped %" PRIu64
 		       " rejected SYNs retransmitted with a new offset %" PRIu64 "\n",
@@ -1784,6 +2607,14 @@ static int run_scenario(const struct scen *sc, uint64_t seed, uint32_t inject)
 	if (t->pawsactive)
 		FAIL(CK_PAWSACTIVE, "%" PRIu64 " SYN-ACKs dropped by clients (translated)",
 		     t->pawsactive);
+	if (sc->flood_ns &&
+	    !(tr->env.st.c[PG_STAT_EVICT_UNCONF] + tr->env_b.st.c[PG_STAT_EVICT_UNCONF]))
+		FAIL(CK_FLOOD, "the flood evicted nothing: the table never filled");
+	if (sc->flood_ns && !t->est_at_flood)
+		FAIL(CK_FLOOD, "no connection was established when the flood started");
+	if ((sc->restart_ns || sc->failover_ns) && !t->across)
+		FAIL(CK_SURVIVE, "no connection was open across the %s: the run proves nothing",
+		     sc->failover_ns ? "failover" : "restart");
 	/* Not asserted: how far the lead grows depends on the seed's traffic. */
 	if (t->max_lead_ms < sc->min_lead_ms)
 		CHECK_FAIL(false, CK_LEAD,
@@ -1861,6 +2692,23 @@ static void edge_frame(struct pg_env *env, bool in, uint8_t flags, uint16_t cpor
 }
 
 /*
+ * The server's SYN-ACK for a SYN forwarded as TSval' fwd (raw TSval raw): the client sends
+ * nothing but a SYN before it has one, and pawsguard takes a non-SYN segment after a SYN
+ * whose SYN-ACK it never saw for another connection's (an orphan, see pipeline.h). The
+ * echo must come back as the SYN's own TSval.
+ */
+static void edge_synack(struct pg_env *env, uint16_t cport, uint32_t fwd, uint32_t raw,
+			uint64_t now)
+{
+	struct sim_view v;
+
+	edge_frame(env, false, SIM_SYN | SIM_ACK, cport, 1, 4242, fwd, now, &v);
+	if (v.tsecr != raw)
+		FAIL(CK_ECHO, "edge: SYN-ACK echoing %u came back as %u, not %u", fwd, v.tsecr,
+		     raw);
+}
+
+/*
  * The SYN state: a retransmitted SYN whose TSval' with the flow's offset is not above the
  * source's claims a new, larger offset; a SYN-ACK echoing the first SYN (older offset) is
  * floored at that SYN's TSval; once the client's ACK went through, the offset is fixed and
@@ -1926,6 +2774,7 @@ static void edge_unpublished(struct pg_env *env, uint64_t now)
 
 	edge_frame(env, true, SIM_SYN, 0x0700, 1, 777, 0, now - 2 * SEC, &v); /* fresh source */
 	edge_frame(env, true, SIM_SYN, 0x0701, 100, 5000, 0, now, &v);
+	edge_synack(env, 0x0701, v.tsval, 5000, now + 5 * MS);
 	edge_frame(env, true, SIM_SYN, 0x0702, 200, 9000, 0, now + 50 * MS, &v);
 	q = v.tsval;
 	edge_frame(env, true, SIM_ACK, 0x0701, 101, 5000, 1, now + 10 * MS, &v);
@@ -1969,11 +2818,108 @@ static void edge_lead(struct pg_env *env, uint64_t now)
 	if (t1 != (uint32_t)(mf + 1))
 		FAIL(CK_INVARIANT, "edge: SYN with the source 2^31 + 5000 ms ahead got %u, not %u",
 		     t1, (uint32_t)(mf + 1));
+	edge_synack(env, 0x0601, t1, 1234, now + MS / 2);
 	edge_frame(env, true, SIM_ACK, 0x0601, 8, 1234 + 100, 0, now + MS, &v);
 	edge_frame(env, true, SIM_SYN, 0x0602, 9, 42, 0, now + 2 * MS, &v);
 	if (v.tsval != t1 + 101)
 		FAIL(CK_INVARIANT, "edge: SYN after a segment at %u got %u, not %u", t1 + 100,
 		     v.tsval, t1 + 101);
+}
+
+/*
+ * Learning (docs/DESIGN.md, "Learning a flow's offset"): segments of an unknown 4-tuple of a
+ * pool source pass untouched, the orphan keeping the largest raw TSval (a reordered older
+ * one does not lower it); the first echo fixes the offset and comes back as that TSval; from
+ * there the flow is translated both ways and published, so the source's next SYN goes above
+ * it; a flow adopted far ahead of the clock publishes at most PG_ADOPT_LEAD_MAX_MS ahead.
+ * Raw TSvals are below the echoes here, as after a restart.
+ */
+static void edge_orphan(struct pg_env *env, uint64_t now)
+{
+	uint32_t vc = (uint32_t)pg_vclock(now), raw = vc - 1000000, echo = vc + 5000, i;
+	static const uint32_t d[3] = {0, 10, 5};
+	struct sim_view v;
+
+	for (i = 0; i < 3; i++) {
+		edge_frame(env, true, SIM_ACK | SIM_PSH, 0x0901, 10 + i, raw + d[i], 77,
+			   now + i * MS, &v);
+		if (v.tsval != raw + d[i])
+			FAIL(CK_OFFSET,
+			     "edge: orphan segment TSval %u went out as %u, not untouched",
+			     raw + d[i], v.tsval);
+	}
+	edge_frame(env, false, SIM_ACK, 0x0901, 1, 88, echo, now + 3 * MS, &v);
+	if (v.tsecr != raw + 10)
+		FAIL(CK_OFFSET, "edge: the orphan's first echo %u came back as %u, not %u", echo,
+		     v.tsecr, raw + 10);
+	edge_frame(env, true, SIM_ACK | SIM_PSH, 0x0901, 13, raw + 20, 88, now + 4 * MS, &v);
+	if (v.tsval != echo + 10)
+		FAIL(CK_OFFSET, "edge: adopted flow: TSval %u -> %u, not %u", raw + 20, v.tsval,
+		     echo + 10);
+	edge_frame(env, false, SIM_ACK, 0x0901, 2, 89, echo + 10, now + 5 * MS, &v);
+	if (v.tsecr != raw + 20)
+		FAIL(CK_ECHO, "edge: adopted flow: TSecr %u came back as %u, not %u", echo + 10,
+		     v.tsecr, raw + 20);
+	edge_frame(env, true, SIM_SYN, 0x0902, 500, 4242, 0, now + 6 * MS, &v);
+	if ((int32_t)(v.tsval - (echo + 10)) <= 0)
+		FAIL(CK_INVARIANT, "edge: SYN after an adopted flow at %u got %u", echo + 10,
+		     v.tsval);
+
+	/* Source .10: a flow adopted 2^30 ms ahead of the clock. */
+	echo = vc + (1u << 30);
+	edge_frame(env, true, SIM_ACK, 0x0a01, 10, raw, 77, now, &v);
+	edge_frame(env, false, SIM_ACK, 0x0a01, 1, 88, echo, now + MS, &v);
+	edge_frame(env, true, SIM_ACK, 0x0a01, 11, raw + 1, 77, now + 2 * MS, &v);
+	if (v.tsval != echo + 1)
+		FAIL(CK_OFFSET, "edge: flow adopted ahead: TSval %u -> %u, not %u", raw + 1,
+		     v.tsval, echo + 1);
+	edge_frame(env, true, SIM_SYN, 0x0a02, 500, 4242, 0, now + 3 * MS, &v);
+	if ((int32_t)(v.tsval - vc) <= 0 ||
+	    (int32_t)(v.tsval - vc) > (int32_t)(PG_ADOPT_LEAD_MAX_MS + env->cfg.clock_lag_ms + 10))
+		FAIL(CK_INVARIANT,
+		     "edge: SYN after a flow adopted 2^30 ms ahead got %d ms ahead of the clock,"
+		     " not up to the bound %llu",
+		     (int32_t)(v.tsval - vc), (unsigned long long)PG_ADOPT_LEAD_MAX_MS);
+}
+
+/*
+ * A spoofed SYN on an established 4-tuple (the server keeps its connection and answers with
+ * a challenge ACK): the entry restarts as a handshake with a new offset; the real client's
+ * next segment, after a SYN whose SYN-ACK never came, makes it an orphan and passes untouched;
+ * the server's next echo (its duplicate ACK) teaches the offset back, above what the server
+ * holds.
+ */
+static void edge_spoofed(struct pg_env *env, uint64_t now)
+{
+	uint32_t vc = (uint32_t)pg_vclock(now), raw = vc - 1000000, a, last;
+	struct sim_view v;
+
+	edge_frame(env, true, SIM_SYN, 0x0b01, 100, raw, 0, now, &v);
+	a = v.tsval;
+	edge_synack(env, 0x0b01, a, raw, now + MS);
+	edge_frame(env, true, SIM_ACK, 0x0b01, 101, raw + 1, 55, now + 2 * MS, &v);
+	edge_frame(env, true, SIM_ACK | SIM_PSH, 0x0b01, 102, raw + 10, 55, now + 3 * MS, &v);
+	last = v.tsval;
+	if (last != a + 10)
+		FAIL(CK_OFFSET, "edge: setup: TSval %u -> %u, not %u", raw + 10, last, a + 10);
+	/* The spoofed SYN, another ISN; the server's challenge ACK echoes its ts_recent. */
+	edge_frame(env, true, SIM_SYN, 0x0b01, 9999, 123, 0, now + 4 * MS, &v);
+	edge_frame(env, false, SIM_ACK, 0x0b01, 2, 60, last, now + 5 * MS, &v);
+	edge_frame(env, true, SIM_ACK | SIM_PSH, 0x0b01, 103, raw + 20, 60, now + 6 * MS, &v);
+	if (v.tsval != raw + 20)
+		FAIL(CK_OFFSET,
+		     "edge: the client's segment after a spoofed SYN went out as %u, not untouched"
+		     " (%u)",
+		     v.tsval, raw + 20);
+	/* The server dropped it (below ts_recent): its dup ACK teaches the offset back. */
+	edge_frame(env, false, SIM_ACK, 0x0b01, 3, 61, last, now + 7 * MS, &v);
+	if (v.tsecr != raw + 20)
+		FAIL(CK_OFFSET, "edge: dup ACK echoing %u came back as %u, not %u", last, v.tsecr,
+		     raw + 20);
+	edge_frame(env, true, SIM_ACK | SIM_PSH, 0x0b01, 103, raw + 25, 61, now + 8 * MS, &v);
+	if ((int32_t)(v.tsval - last) < 0 || v.tsval != last + 5)
+		FAIL(CK_PAWS, "edge: retransmit after the spoofed SYN: TSval' %u, ts_recent %u",
+		     v.tsval, last);
 }
 
 static void edge(uint64_t seed, uint32_t inject)
@@ -1994,6 +2940,7 @@ static void edge(uint64_t seed, uint32_t inject)
 	/* A TSval whose translation is 0 goes out as 1; its echo comes back as 1 - offset. */
 	edge_frame(&env, true, SIM_SYN, 0x0101, 7, 1000, 0, now, &v);
 	off = v.tsval - 1000;
+	edge_synack(&env, 0x0101, v.tsval, 1000, now + MS / 2);
 	edge_frame(&env, true, SIM_ACK, 0x0101, 8, 0 - off, 5, now + MS, &v);
 	if (v.tsval == 0)
 		FAIL(CK_TSVAL0, "edge: TSval %u with offset %u forwarded as 0", 0 - off, off);
@@ -2045,6 +2992,7 @@ static void edge(uint64_t seed, uint32_t inject)
 	prev = v.tsval;
 	if (v.tsval != 0xfffffff1u)
 		FAIL(CK_INVARIANT, "edge: SYN after max_fwd ...fffffff0 got TSval' %x", v.tsval);
+	edge_synack(&env, 0x0302, v.tsval, 1u << 31, now + MS + MS / 2);
 	for (i = 1; i <= 40; i++) {
 		uint32_t raw = (1u << 31) + i;
 
@@ -2061,6 +3009,8 @@ static void edge(uint64_t seed, uint32_t inject)
 	edge_syn_state(&env, now + SEC);
 	edge_lead(&env, now + 2 * SEC);
 	edge_unpublished(&env, now + 4 * SEC);
+	edge_orphan(&env, now + 6 * SEC);
+	edge_spoofed(&env, now + 8 * SEC);
 	printf("%-12s seed %-3" PRIu64 " directed cases done\n", "edge", seed);
 	sim_env_free(&env);
 }

@@ -1,9 +1,17 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Simulation: a userspace pawsguard environment for pipeline.h. Pools are a short list of
- * prefixes with actions (longest match wins); sources and flows live in open-addressing
- * hash tables that never delete (a "restart" clears them whole), sized well above what a
- * run needs, so eviction never interferes with what the simulation measures.
+ * prefixes with actions (longest match wins); sources live in an open-addressing hash table
+ * that never deletes (a "restart" clears it whole), sized well above what a run needs.
+ *
+ * Flows live in a table of a given capacity with the dataplanes' eviction classes
+ * (docs/DESIGN.md, "Eviction classes"): an entry is added unconfirmed, pg_env_flow_confirm()
+ * makes it established, and a full table evicts, least recently used first, an entry that
+ * is no longer live, else an unconfirmed one, and an established one only when no
+ * unconfirmed entry is left. A flow reinitialised in place (a new SYN on its 4-tuple) keeps
+ * its class, as in the BPF maps. Scenarios that do not measure eviction use the whole
+ * capacity, far above what they need. The run is told of every eviction (on_evict), so that
+ * its model of pawsguard's flows knows which connection lost its entry.
  *
  * Fault injections (enum sim_inject) break the environment on purpose, so that the test
  * can show that each of its checks fails when pawsguard misbehaves.
@@ -20,8 +28,9 @@
 #include "pawsguard/types.h"
 
 #define SIM_POOLS_MAX 4
-#define SIM_FLOWS_CAP 8192 /* power of two; a run uses a few hundred 4-tuples */
-#define SIM_SRCS_CAP  64
+#define SIM_FLOWS_MAX 8192  /* entries; a run without a capacity uses a few hundred */
+#define SIM_FLOWS_IDX 16384 /* index slots: a power of two, twice the entries */
+#define SIM_SRCS_CAP  1024  /* a SYN flood spoofs a few hundred addresses of a pool */
 
 enum sim_inject {
 	INJ_NONE = 0,
@@ -36,6 +45,8 @@ enum sim_inject {
 	INJ_WIRE_BYTES,	  /* a dataplane that touches a byte outside the TS option */
 	INJ_POOL_BOTH,	  /* the "untranslated" run has the pool too */
 	INJ_STRIP_LATE,	  /* the strip pool is configured only halfway through the run */
+	INJ_NO_ORPHAN,	  /* the table refuses orphan entries: nothing is learned */
+	INJ_NO_CONFIRM,	  /* pg_env_flow_confirm() leaves entries unconfirmed */
 	INJ_MAX,
 };
 
@@ -45,8 +56,10 @@ struct sim_pool {
 	uint32_t action;
 };
 
-struct sim_flow_slot {
+struct sim_flow_ent {
 	bool used;
+	bool est;      /* eviction class: established (confirmed), else unconfirmed */
+	uint64_t tick; /* last lookup or insert: the LRU order */
 	struct pg_flow_key k;
 	struct pg_flow f;
 };
@@ -62,11 +75,18 @@ struct pg_env {
 	struct pg_config cfg;
 	struct sim_pool pools[SIM_POOLS_MAX];
 	uint32_t npools;
-	struct sim_flow_slot *flows;
-	struct sim_src_slot srcs[SIM_SRCS_CAP];
-	uint32_t nflows;
+	/* Entries never move: the pipeline holds pointers to them within a packet. */
+	struct sim_flow_ent *ents;
+	uint32_t *idx; /* open addressing over ents: 0 empty, else entry + 1 */
+	uint32_t *freel, nfree;
+	uint32_t nflows, flow_cap;
+	uint64_t tick;
+	uint64_t now; /* the packet's time, set by the caller: expiry decides eviction first */
+	struct sim_src_slot *srcs;
 	uint32_t inject;
 	uint64_t lookups;
+	void (*on_evict)(void *ctx, const struct pg_flow_key *k, bool est);
+	void *evict_ctx;
 };
 
 static inline uint32_t sim_hash(const void *p, size_t n)
@@ -104,12 +124,11 @@ static inline const struct pg_config *pg_env_config(struct pg_env *e)
 	return &e->cfg;
 }
 
-static inline uint32_t pg_env_pool(struct pg_env *e, const struct pg_pkt *p,
-				   const struct pg_addr *src)
+static inline uint32_t pg_env_pool(struct pg_env *e, uint8_t family, const struct pg_addr *src)
 {
 	uint32_t i, best = 0, act = PG_ACT_NONE;
 
-	(void)p;
+	(void)family;
 	for (i = 0; i < e->npools; i++) {
 		if (sim_prefix_match(src, &e->pools[i]) && e->pools[i].plen >= best) {
 			best = e->pools[i].plen;
@@ -146,55 +165,149 @@ static inline struct pg_source *pg_env_source(struct pg_env *e, const struct pg_
 	return NULL;
 }
 
-static inline struct sim_flow_slot *sim_flow_slot(struct pg_env *e, const struct pg_flow_key *k)
+static inline uint32_t sim_flow_home(const struct pg_flow_key *k)
 {
-	uint32_t i, h = sim_hash(k, sizeof(*k));
+	return sim_hash(k, sizeof(*k)) & (SIM_FLOWS_IDX - 1);
+}
 
-	for (i = 0; i < SIM_FLOWS_CAP; i++) {
-		struct sim_flow_slot *sl = &e->flows[(h + i) & (SIM_FLOWS_CAP - 1)];
+/* The index slot holding k, or the empty slot where it would go. */
+static inline uint32_t sim_flow_pos(const struct pg_env *e, const struct pg_flow_key *k)
+{
+	uint32_t i = sim_flow_home(k);
 
-		if (!sl->used || !memcmp(&sl->k, k, sizeof(*k)))
-			return sl;
+	while (e->idx[i] && memcmp(&e->ents[e->idx[i] - 1].k, k, sizeof(*k)))
+		i = (i + 1) & (SIM_FLOWS_IDX - 1);
+	return i;
+}
+
+/* Remove an entry: backward-shift deletion keeps every probe sequence unbroken. */
+static inline void sim_flow_del(struct pg_env *e, uint32_t n)
+{
+	uint32_t i = sim_flow_pos(e, &e->ents[n].k), j = i;
+
+	e->idx[i] = 0;
+	for (;;) {
+		uint32_t h;
+
+		j = (j + 1) & (SIM_FLOWS_IDX - 1);
+		if (!e->idx[j])
+			break;
+		h = sim_flow_home(&e->ents[e->idx[j] - 1].k);
+		/* Move j back to the hole unless its home lies cyclically in (i, j]. */
+		if (((j - h) & (SIM_FLOWS_IDX - 1)) >= ((j - i) & (SIM_FLOWS_IDX - 1))) {
+			e->idx[i] = e->idx[j];
+			e->idx[j] = 0;
+			i = j;
+		}
 	}
-	return NULL;
+	e->ents[n].used = false;
+	e->freel[e->nfree++] = n;
+	e->nflows--;
+}
+
+/* Make room: the LRU entry that is not live, else unconfirmed, else established. */
+static inline void sim_flow_evict(struct pg_env *e)
+{
+	uint32_t n, best[3] = {UINT32_MAX, UINT32_MAX, UINT32_MAX};
+	int c;
+
+	for (n = 0; n < SIM_FLOWS_MAX; n++) {
+		const struct sim_flow_ent *x = &e->ents[n];
+
+		if (!x->used)
+			continue;
+		c = !pg_flow_live(&x->f, e->now, &e->cfg) ? 0 : x->est ? 2 : 1;
+		if (best[c] == UINT32_MAX || x->tick < e->ents[best[c]].tick)
+			best[c] = n;
+	}
+	for (c = 0; c < 3 && best[c] == UINT32_MAX; c++)
+		;
+	if (c == 3)
+		return;
+	n = best[c];
+	if (c == 1)
+		e->st.c[PG_STAT_EVICT_UNCONF]++;
+	else if (c == 2)
+		e->st.c[PG_STAT_EVICT_EST]++;
+	if (e->on_evict)
+		e->on_evict(e->evict_ctx, &e->ents[n].k, c == 2);
+	sim_flow_del(e, n);
 }
 
 static inline struct pg_flow *pg_env_flow(struct pg_env *e, const struct pg_flow_key *k)
 {
-	struct sim_flow_slot *sl;
+	uint32_t i;
+	struct sim_flow_ent *x;
 
 	if (e->inject == INJ_NULL_FLOW)
 		return NULL;
-	sl = sim_flow_slot(e, k);
-	if (!sl || !sl->used)
+	i = sim_flow_pos(e, k);
+	if (!e->idx[i])
 		return NULL;
+	x = &e->ents[e->idx[i] - 1];
+	x->tick = ++e->tick;
 	/* Every 997th lookup finds the entry damaged: its offset slipped 5 s back. */
 	if (e->inject == INJ_OFFSET_DRIFT && ++e->lookups % 997 == 0)
-		sl->f.offset -= 5000;
-	return &sl->f;
+		x->f.offset -= 5000;
+	return &x->f;
 }
 
+/* New entries are unconfirmed; a full table evicts first (see the top of this file). */
 static inline struct pg_flow *pg_env_flow_add(struct pg_env *e, const struct pg_flow_key *k,
 					      const struct pg_flow *init)
 {
-	struct sim_flow_slot *sl;
+	struct sim_flow_ent *x;
+	uint32_t i, n;
 
-	if (e->inject == INJ_NULL_FLOW)
+	if (e->inject == INJ_NULL_FLOW ||
+	    (e->inject == INJ_NO_ORPHAN && init->state == PG_FS_ORPHAN))
 		return NULL;
-	sl = sim_flow_slot(e, k);
-	if (!sl) {
-		e->st.c[PG_STAT_TABLE_FULL]++;
-		return NULL;
-	}
-	if (!sl->used)
+	i = sim_flow_pos(e, k);
+	if (e->idx[i]) {
+		x = &e->ents[e->idx[i] - 1];
+	} else {
+		if (e->nflows >= e->flow_cap) {
+			sim_flow_evict(e);
+			i = sim_flow_pos(e, k);
+		}
+		if (!e->nfree) {
+			e->st.c[PG_STAT_TABLE_FULL]++;
+			return NULL;
+		}
+		n = e->freel[--e->nfree];
+		e->idx[i] = n + 1;
 		e->nflows++;
-	sl->used = true;
-	sl->k = *k;
-	sl->f = *init;
-	return &sl->f;
+		x = &e->ents[n];
+		x->used = true;
+		x->k = *k;
+	}
+	x->est = false;
+	x->tick = ++e->tick;
+	x->f = *init;
+	return &x->f;
+}
+
+/*
+ * The entry moves to the established class, in place (entries never move); only a move
+ * counts (pipeline.h).
+ */
+static inline struct pg_flow *pg_env_flow_confirm(struct pg_env *e, const struct pg_flow_key *k,
+						  struct pg_flow *f)
+{
+	struct sim_flow_ent *x =
+		(struct sim_flow_ent *)((char *)f - offsetof(struct sim_flow_ent, f));
+
+	(void)k;
+	if (e->inject != INJ_NO_CONFIRM && !x->est) {
+		x->est = true;
+		e->st.c[PG_STAT_FLOW_CONFIRMED]++;
+	}
+	return f;
 }
 
 #include "pawsguard/pipeline.h"
+
+static inline void sim_env_restart(struct pg_env *e);
 
 static inline void sim_env_init(struct pg_env *e, uint32_t inject)
 {
@@ -205,23 +318,41 @@ static inline void sim_env_init(struct pg_env *e, uint32_t inject)
 	e->inject = inject;
 	if (inject == INJ_NO_FRESH)
 		e->cfg.source_ttl_ns = 1;
-	e->flows = calloc(SIM_FLOWS_CAP, sizeof(*e->flows));
-	if (!e->flows)
+	e->ents = malloc(SIM_FLOWS_MAX * sizeof(*e->ents));
+	e->idx = malloc(SIM_FLOWS_IDX * sizeof(*e->idx));
+	e->freel = malloc(SIM_FLOWS_MAX * sizeof(*e->freel));
+	e->srcs = malloc(SIM_SRCS_CAP * sizeof(*e->srcs));
+	if (!e->ents || !e->idx || !e->freel || !e->srcs)
 		abort();
+	e->flow_cap = SIM_FLOWS_MAX;
+	sim_env_restart(e);
 }
 
 /* A restart of pawsguard: pools come back from the config file, state and maps do not. */
 static inline void sim_env_restart(struct pg_env *e)
 {
-	memset(e->flows, 0, SIM_FLOWS_CAP * sizeof(*e->flows));
-	memset(e->srcs, 0, sizeof(e->srcs));
+	uint32_t n;
+
+	memset(e->ents, 0, SIM_FLOWS_MAX * sizeof(*e->ents));
+	memset(e->idx, 0, SIM_FLOWS_IDX * sizeof(*e->idx));
+	memset(e->srcs, 0, SIM_SRCS_CAP * sizeof(*e->srcs));
+	/* Handed out lowest first, for no reason but a readable trace. */
+	for (n = 0; n < SIM_FLOWS_MAX; n++)
+		e->freel[n] = SIM_FLOWS_MAX - 1 - n;
+	e->nfree = SIM_FLOWS_MAX;
 	e->nflows = 0;
 }
 
 static inline void sim_env_free(struct pg_env *e)
 {
-	free(e->flows);
-	e->flows = NULL;
+	free(e->ents);
+	free(e->idx);
+	free(e->freel);
+	free(e->srcs);
+	e->ents = NULL;
+	e->idx = NULL;
+	e->freel = NULL;
+	e->srcs = NULL;
 }
 
 static inline void sim_env_pool(struct pg_env *e, const struct pg_addr *pfx, uint32_t plen,
