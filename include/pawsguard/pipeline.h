@@ -180,13 +180,23 @@ PG_INLINE struct pg_flow *pg_flow_confirm(struct pg_env *env, struct pg_stats *s
 }
 
 /*
+ * An orphan's segment goes out with its TSval far behind the clock (pg_orphan_tsval: the
+ * server drops it and echoes ts_recent); the raw one is remembered.
+ */
+PG_INLINE int pg_orphan_out(struct pg_seg *sg)
+{
+	sg->out = pg_orphan_tsval(pg_vclock(sg->now));
+	return PG_SEG_TSVAL;
+}
+
+/*
  * A client-to-server segment with a timestamp on a 4-tuple without a live entry (stale:
  * the dead or expired entry of the key, or NULL). From a rewrite pool it becomes an orphan
- * whose offset the server's echo will teach (docs/DESIGN.md, "Learning a flow's offset");
- * either way it passes untouched. Only here, off the path of known flows, is the pool
- * looked up for a non-SYN segment.
+ * whose offset the server's echo will teach (docs/DESIGN.md, "Learning a flow's offset").
+ * Without room for the orphan it passes untouched, as outside the pools. Only here, off the
+ * path of known flows, is the pool looked up for a non-SYN segment.
  */
-PG_INLINE int pg_ingress_unknown(struct pg_env *env, struct pg_stats *st, const struct pg_seg *sg,
+PG_INLINE int pg_ingress_unknown(struct pg_env *env, struct pg_stats *st, struct pg_seg *sg,
 				 struct pg_flow *stale)
 {
 	struct pg_flow nf;
@@ -208,7 +218,7 @@ PG_INLINE int pg_ingress_unknown(struct pg_env *env, struct pg_stats *st, const 
 		st->c[PG_STAT_UNCONF_ADD]++;
 	}
 	st->c[PG_STAT_ORPHAN_NEW]++;
-	return PG_SEG_PASS;
+	return pg_orphan_out(sg);
 }
 
 /* A client-to-server SYN carrying a timestamp. */
@@ -358,7 +368,7 @@ PG_INLINE int pg_ingress_decide(struct pg_env *env, struct pg_seg *sg)
 	if (PG_UNLIKELY(pg_flow_unconfirmed(f))) {
 		if (f->state == PG_FS_ORPHAN) {
 			pg_flow_orphan_see(f, sg->tsval, now);
-			return PG_SEG_PASS;
+			return pg_orphan_out(sg);
 		}
 		if (!(f->flags & PG_FF_SYNACK)) {
 			/*
@@ -369,7 +379,7 @@ PG_INLINE int pg_ingress_decide(struct pg_env *env, struct pg_seg *sg)
 			 */
 			pg_flow_orphan_init(f, sg->tsval, now);
 			st->c[PG_STAT_ORPHAN_NEW]++;
-			return PG_SEG_PASS;
+			return pg_orphan_out(sg);
 		}
 	}
 	if (PG_UNLIKELY((f->flags & PG_FF_ADOPTED) && pg_ts_before(sg->tsval, f->syn_raw))) {
@@ -381,7 +391,7 @@ PG_INLINE int pg_ingress_decide(struct pg_env *env, struct pg_seg *sg)
 		 */
 		pg_flow_orphan_init(f, sg->tsval, now);
 		st->c[PG_STAT_ORPHAN_NEW]++;
-		return PG_SEG_PASS;
+		return pg_orphan_out(sg);
 	}
 	t = pg_flow_tsval(f, sg->tsval);
 	t64 = pg_flow_unwrap(f, t);

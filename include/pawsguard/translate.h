@@ -232,22 +232,37 @@ PG_INLINE void pg_flow_orphan_see(struct pg_flow *f, uint32_t tsval, uint64_t no
 }
 
 /*
+ * What an orphan's segments carry instead of the client's raw TSval: a value 2^30 ms
+ * (12 days) behind the virtual clock. The server must not accept them: a raw TSval is on
+ * the client's own clock (Linux: a random offset per 4-tuple), and once the server took one
+ * the connection's ts_recent would live on that clock, up to 2^31 ahead of ours, where no
+ * SYN of the source can follow it (the TIME-WAIT rule on its 4-tuple, the per-peer rule).
+ * A connection pawsguard translated (before a restart, on another instance) has a ts_recent
+ * within days of the clock, so this is before it: dropped by PAWS, answered with the echo
+ * that teaches the offset, retransmitted translated. docs/DESIGN.md, "Learning a flow's
+ * offset".
+ */
+#define PG_ORPHAN_BEHIND_MS (1ULL << 30)
+
+PG_INLINE uint32_t pg_orphan_tsval(uint64_t vnow)
+{
+	uint32_t t = (uint32_t)(vnow - PG_ORPHAN_BEHIND_MS);
+
+	return t ? t : 1;
+}
+
+/*
  * Learn an orphan's offset from the server's echo (RFC 7323: TSecr is ts_recent, the
  * TSval' of the latest client segment the server accepted). Every later raw TSval is at or
  * above the latest one seen, so raw + offset stays at or above ts_recent: all the server's
- * per-connection PAWS check asks. An echo before that raw TSval means the raw segments are
- * already above ts_recent: the offset is 0, never negative. A negative one would be wrong
- * when pawsguard is a wire away from the server: the echo was sent before the raw segment
- * arrived, the server then accepted that segment (ts_recent moved onto the client's own
- * clock) and every translated TSval would fall below it for good. fwd_pub starts at the
- * position nearest the virtual clock of the lowest TSval' the flow will forward.
+ * per-connection PAWS check asks. The offset may be "negative" (mod 2^32): the connection
+ * stays on the line its ts_recent is on. fwd_pub starts at the echo's position nearest the
+ * virtual clock: later TSvals unwrap against it.
  */
 PG_INLINE void pg_flow_adopt(struct pg_flow *f, uint32_t tsecr, uint64_t vnow, uint64_t now)
 {
-	uint32_t base = pg_ts_after(tsecr, f->syn_raw) ? tsecr : f->syn_raw;
-
-	f->offset = base - f->syn_raw;
-	f->fwd_pub = vnow + (uint64_t)(int64_t)(int32_t)(base - (uint32_t)vnow);
+	f->offset = tsecr - f->syn_raw;
+	f->fwd_pub = vnow + (uint64_t)(int64_t)(int32_t)(tsecr - (uint32_t)vnow);
 	f->state = PG_FS_EST;
 	f->flags = PG_FF_ADOPTED;
 	f->last_ns = now;

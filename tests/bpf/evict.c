@@ -247,29 +247,27 @@ static int flood_test(struct env *e)
 	return 0;
 }
 
-/* Learn back: a segment of a flow without an entry, then the echo, then translation. */
+/*
+ * Learn back: a segment of a flow without an entry goes out far behind the clock (the
+ * server drops it: below its ts_recent), the server's duplicate ACK echoes ts_recent and
+ * teaches the offset, the retransmission and everything after are translated.
+ */
 static bool relearn(struct env *e, struct conn *c)
 {
 	uint8_t pkt[128];
 	uint32_t t, echo, ts_recent;
 	size_t len;
 
-	/* The server accepted raw + offset last; the client goes on, untranslated for now. */
+	/* The server accepted raw + offset last. */
 	ts_recent = c->raw + c->offset;
 	c->raw += 10;
 	len = build(pkt, c->client, server, c->cport, 80, 0x18, c->raw, 777);
 	t = run(e->xdp, pkt, len, 0);
-	if (t != c->raw)
-		return false; /* an orphan passes untouched */
-	/*
-	 * Below ts_recent, the server drops it (PAWS) and answers with a duplicate ACK echoing
-	 * ts_recent; at or above, it accepts the raw TSval, which becomes ts_recent.
-	 */
-	if ((int32_t)(c->raw - ts_recent) >= 0)
-		ts_recent = c->raw;
+	if (t == c->raw || (int32_t)(t - ts_recent) >= 0)
+		return false; /* an orphan's TSval must be one the server drops */
 	len = build(pkt, server, c->client, 80, c->cport, 0x10, 779, ts_recent);
 	echo = run(e->tc, pkt, len, 1);
-	/* Learned offset: ts_recent - latest raw (never negative); the echo comes back as raw. */
+	/* Learned offset: ts_recent - latest raw; the echo comes back as that raw. */
 	if (echo != c->raw)
 		return false;
 	c->offset = ts_recent - c->raw;

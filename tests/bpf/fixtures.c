@@ -128,8 +128,9 @@ struct fx {
 	uint64_t stats[PG_STAT_MAX];
 	long n_sources, n_flows;
 	bool wild;
-	uint32_t wild_l3, wild_tsval, wild_margin;
-	char xfail[160]; /* a known bug: the fixture is expected to fail, for this reason */
+	uint32_t wild_l3, wild_tsval;
+	int64_t wild_margin; /* ms from the clock; an orphan's TSval' is 2^30 behind it */
+	char xfail[160];     /* a known bug: the fixture is expected to fail, for this reason */
 };
 
 struct fx_ctx {
@@ -417,7 +418,7 @@ static int fx_read(FILE *f, int *lineno, struct fx *fx, struct fx_ctx *c)
 		} else if (!strcmp(line, "verdict")) {
 			fx->verdict = strtol(rest, NULL, 0);
 		} else if (!strcmp(line, "wild")) {
-			if (sscanf(rest, "%" SCNu32 " %" SCNu32 " %" SCNu32, &fx->wild_l3,
+			if (sscanf(rest, "%" SCNu32 " %" SCNu32 " %" SCNd64, &fx->wild_l3,
 				   &fx->wild_tsval, &fx->wild_margin) != 3)
 				goto bad;
 			fx->wild = true;
@@ -728,6 +729,28 @@ static bool fx_tcp4_csum_ok(const uint8_t *pkt, uint32_t len, uint32_t l3)
 	return sum == 0xffff;
 }
 
+/* The same for IPv6 at l3, TCP right after the fixed header. */
+static bool fx_tcp6_csum_ok(const uint8_t *pkt, uint32_t len, uint32_t l3)
+{
+	uint32_t plen, sum;
+
+	if (l3 + 40 > len || pkt[l3 + 6] != FX_IPPROTO_TCP)
+		return false;
+	plen = (uint32_t)pkt[l3 + 4] << 8 | pkt[l3 + 5];
+	if (l3 + 40 + plen > len || plen < 20)
+		return false;
+	sum = fx_sum16(pkt + l3 + 8, 32, 0) + FX_IPPROTO_TCP + plen;
+	sum = fx_sum16(pkt + l3 + 40, plen, sum);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return sum == 0xffff;
+}
+
+static bool fx_tcp_csum_ok(const uint8_t *pkt, uint32_t len, uint32_t l3)
+{
+	return (pkt[l3] >> 4) == 6 ? fx_tcp6_csum_ok(pkt, len, l3) : fx_tcp4_csum_ok(pkt, len, l3);
+}
+
 /*
  * A wild fixture's TSval' comes from the clock: vclock + margin at the time of the run.
  * Check it against the window of the run (one ms of slack each side: our clock reading and
@@ -745,7 +768,8 @@ static void fx_check_wild(struct fx_ctx *c, const struct fx *fx, const uint8_t *
 		*diff = true;
 		return;
 	}
-	csum_off = fx->wild_l3 + (out[fx->wild_l3] & 0x0fU) * 4 + 16;
+	csum_off = fx->wild_l3 +
+		   ((out[fx->wild_l3] >> 4) == 6 ? 40 : (out[fx->wild_l3] & 0x0fU) * 4) + 16;
 	for (i = 0; i < len; i++) {
 		if (i >= fx->wild_tsval && i < fx->wild_tsval + 4)
 			continue;
@@ -755,8 +779,8 @@ static void fx_check_wild(struct fx_ctx *c, const struct fx *fx, const uint8_t *
 			*diff = true;
 	}
 	t = pg_get_be32(out + fx->wild_tsval);
-	lo = c->v0 + fx->wild_margin - 1;
-	hi = c->v1 + fx->wild_margin + 1;
+	lo = c->v0 + (uint64_t)fx->wild_margin - 1;
+	hi = c->v1 + (uint64_t)fx->wild_margin + 1;
 	t64 = lo + (uint32_t)(t - (uint32_t)lo);
 	c->tsv = t64;
 	if (t64 > hi)
@@ -764,7 +788,7 @@ static void fx_check_wild(struct fx_ctx *c, const struct fx *fx, const uint8_t *
 			t, lo, hi);
 	if (!t)
 		fx_fail(c, "TSval' 0");
-	if (!fx_tcp4_csum_ok(out, len, fx->wild_l3))
+	if (!fx_tcp_csum_ok(out, len, fx->wild_l3))
 		fx_fail(c, "TCP checksum of the output does not verify");
 }
 

@@ -72,6 +72,9 @@ WRAP_AHEAD = (AHEAD | MASK) + 1
 # (PG_CONFIG_DEFAULT: 1000 and 10; the lag covers a dataplane clock read once per jiffy).
 CLOCK_LAG_MS = 10
 MARGIN_MS = 1000 + CLOCK_LAG_MS
+# An orphan's segments go out with a TSval 2^30 ms behind the clock (PG_ORPHAN_BEHIND_MS):
+# wild, checked against the run's clock window.
+ORPHAN_BEHIND = -(1 << 30)
 
 MAC_C = '02:00:00:00:00:01'
 MAC_S = '02:00:00:00:00:02'
@@ -605,15 +608,27 @@ def gen_established():
     fx.expect_flow(CLIENT4, SERVER4, offset=OFFSET, state=FS_SYN, last='now-10')
 
 
+def orphan_out(fx, client, server, tcp_kw, payload=b'data', tsecr=6):
+    """An orphan's segment: its TSval goes out 2^30 ms behind the clock (wild), the rest and
+    the checksum as they must be; the raw TSval is what the orphan remembers."""
+    v6 = ':' in client
+    fx.out = frame(client, server, tcp(est_opts(u32(VCLOCK + ORPHAN_BEHIND), tsecr), payload,
+                                       **tcp_kw))
+    fx.wild = (14, 14 + (40 if v6 else 20) + 24, ORPHAN_BEHIND)
+    fx.stats['tsval_rewritten'] = 1
+
+
 def gen_orphans():
     """docs/DESIGN.md, "Learning a flow's offset": segments of unknown flows."""
     def unknown(name, client, server=SERVER4, flags='A', tsval=5, orphan=True, **kw):
         fx = fixture(name, 'xdp')
-        fx.inp = frame(client, server, tcp(est_opts(tsval, 6), b'data', sport=CPORT,
-                                           dport=SPORT, flags=flags, seq=1, ack=1))
+        tkw = dict(sport=CPORT, dport=SPORT, flags=flags, seq=1, ack=1)
+        fx.inp = frame(client, server, tcp(est_opts(tsval, 6), b'data', **tkw))
         fx.stats = dict(XDP_TCP)
         if orphan:
-            # An orphan: untouched, its raw TSval remembered, in the unconfirmed class.
+            # An orphan: its raw TSval remembered, in the unconfirmed class; the segment
+            # goes out far behind the clock so that the server drops it and echoes.
+            orphan_out(fx, client, server, tkw)
             fx.stats.update(orphan_new=1, unconf_add=1)
             fx.n_flows = 1
             fx.expect_flow(client, server, state=FS_ORPHAN, syn_raw=tsval, offset=0,
@@ -641,27 +656,30 @@ def gen_orphans():
         del fx.stats['unconf_add']
         fx.x_flows[0][1]['class'] = CLASS_EST
 
-    # An orphan remembers the largest raw TSval it saw; it stays untouched.
+    # An orphan remembers the largest raw TSval it saw; its segments keep going out far
+    # behind the clock until the echo.
     for name, seen, tsval, want in (('xdp_orphan_raw_advances', 1000, 1100, 1100),
                                     ('xdp_orphan_raw_reordered_kept', 1000, 900, 1000),
                                     ('xdp_orphan_raw_serial_wrap', 0xFFFFFF00, 0x10, 0x10)):
         fx = fixture(name, 'xdp')
         fx.flow(CLIENT4, SERVER4, state=FS_ORPHAN, syn_raw=seen, last='now-10')
-        fx.inp = frame(CLIENT4, SERVER4, tcp(est_opts(tsval, 6), b'x', sport=CPORT, dport=SPORT,
-                                             flags='A', seq=1, ack=1))
+        tkw = dict(sport=CPORT, dport=SPORT, flags='A', seq=1, ack=1)
+        fx.inp = frame(CLIENT4, SERVER4, tcp(est_opts(tsval, 6), b'x', **tkw))
         fx.stats = dict(XDP_TCP)
+        orphan_out(fx, CLIENT4, SERVER4, tkw, payload=b'x')
         fx.expect_flow(CLIENT4, SERVER4, state=FS_ORPHAN, syn_raw=want, offset=0,
                        last='now', **{'class': CLASS_UNCONF})
 
     # After a SYN whose SYN-ACK never came back, a client segment belongs to another
     # connection on the 4-tuple (the server kept an older one, or the SYN was spoofed):
-    # the entry becomes an orphan, the segment passes untouched.
+    # the entry becomes an orphan.
     fx = fixture('xdp_syn_state_without_synack_becomes_orphan', 'xdp')
     fx.flow(CLIENT4, SERVER4, offset=OFFSET, syn_seq=100, syn_raw=4000, state=FS_SYN,
             last='now-10')
-    fx.inp = frame(CLIENT4, SERVER4, tcp(est_opts(0x00BC6200, 6), b'x', sport=CPORT,
-                                         dport=SPORT, flags='A', seq=5000, ack=1))
+    tkw = dict(sport=CPORT, dport=SPORT, flags='A', seq=5000, ack=1)
+    fx.inp = frame(CLIENT4, SERVER4, tcp(est_opts(0x00BC6200, 6), b'x', **tkw))
     fx.stats = dict(XDP_TCP, orphan_new=1)
+    orphan_out(fx, CLIENT4, SERVER4, tkw, payload=b'x')
     fx.expect_flow(CLIENT4, SERVER4, state=FS_ORPHAN, syn_raw=0x00BC6200, offset=0, last='now',
                    **{'class': CLASS_UNCONF})
 
@@ -973,26 +991,23 @@ def gen_adopt():
               flags='A'):
         """An orphan whose client sent raw at most; the server echoes echo (ts_recent).
 
-        The offset is echo - raw when the echo is after raw (serial), else 0: the raw
-        segments are above ts_recent already, and an offset is never negative."""
+        offset = echo - raw (mod 2^32), whichever comes first: the connection stays on the
+        line of its ts_recent."""
         fx = fixture(name, 'tc')
         fx.flow(client, server, state=FS_ORPHAN, syn_raw=raw, last='now-10')
         if src is not None:
             fresh_source(fx, client, max_fwd=src)
-        after = s32(echo - raw) > 0
-        base = echo if after else raw
 
         def mk(v):
             return frame(server, client, tcp(est_opts(0x00ABCDEF, v), b'ok', sport=SPORT,
                                              dport=CPORT, flags=flags, seq=7000, ack=101),
                          rev=True)
         fx.inp = mk(echo)
-        # That very echo goes back translated: the client's own latest TSval (or as it is).
-        fx.out = mk(raw if after else echo)
-        fx.identity = not after
+        # That very echo goes back translated: the client's own latest TSval.
+        fx.out = mk(raw)
         fx.stats = dict(TC_TCP, tsecr_translated=1, flow_adopted=1, flow_confirmed=1)
-        pos = pos_near(base, VCLOCK)
-        fx.expect_flow(client, server, state=FS_EST, offset=u32(base - raw), flags=FF_ADOPTED,
+        pos = pos_near(echo, VCLOCK)
+        fx.expect_flow(client, server, state=FS_EST, offset=u32(echo - raw), flags=FF_ADOPTED,
                        fwd_pub=pos, syn_raw=raw, last='now', **{'class': CLASS_EST})
         if src_after is not None:
             fx.expect_source(client, max_fwd=src_after, last='now')
@@ -1009,10 +1024,9 @@ def gen_adopt():
     # The offset wraps mod 2^32 (raw numerically above the echo, serially before it).
     fx = adopt('tc_adopt_offset_wraps', raw=u32(echo - 0x100), echo=echo)
     fx.n_sources = 0
-    # A connection never translated (opened before attach, or the server accepted a raw
-    # segment): the echo is the client's own TSval, here an older segment's, 300 before
-    # the latest raw. The offset is 0, never negative, and the echo passes as it is.
-    fx = adopt('tc_adopt_echo_before_raw_offset_zero', raw=u32(echo + 300), echo=echo)
+    # A connection never translated (opened before attach): the echo is the client's own
+    # TSval, here an older segment's, 300 before the latest raw: offset -300 (mod 2^32).
+    fx = adopt('tc_adopt_never_translated', raw=u32(echo + 300), echo=echo)
     fx.n_sources = 0
     # Adopted from a FIN: established, then closing.
     fx = adopt('tc_adopt_from_fin', raw=u32(echo - 500), echo=echo, flags='FA')
@@ -1083,9 +1097,10 @@ def gen_adopted_segments():
     fx = fixture('xdp_adopted_behind_learned_raw_relearns', 'xdp')
     fx.flow(CLIENT4, SERVER4, offset=0x5000, state=FS_EST, flags=FF_ADOPTED, syn_raw=0x70000000,
             fwd_pub=pos_behind(0x70005000), last='now-10')
-    fx.inp = frame(CLIENT4, SERVER4, tcp(est_opts(0x00BC6200, 6), b'x', sport=CPORT, dport=SPORT,
-                                         flags='A', seq=1, ack=1))
+    tkw = dict(sport=CPORT, dport=SPORT, flags='A', seq=1, ack=1)
+    fx.inp = frame(CLIENT4, SERVER4, tcp(est_opts(0x00BC6200, 6), b'x', **tkw))
     fx.stats = dict(XDP_TCP, orphan_new=1)
+    orphan_out(fx, CLIENT4, SERVER4, tkw, payload=b'x')
     fx.expect_flow(CLIENT4, SERVER4, state=FS_ORPHAN, syn_raw=0x00BC6200, offset=0, flags=0,
                    last='now', **{'class': CLASS_EST})
     # At or after it: translated.
