@@ -75,17 +75,24 @@ static void pg_usage(FILE *f)
 		   "Telemetry: dpdk-telemetry.py -f PREFIX, commands under /pawsguard/.\n");
 }
 
-/* A one-line error for bad arguments, before anything was set up. */
+/* A one-line error, exit 2; with eal, once EAL runs (nothing was started yet). */
+static void __rte_noreturn pg_vdie(bool eal, const char *fmt, va_list ap)
+{
+	fprintf(stderr, PG_PROG ": ");
+	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, "\n");
+	if (eal)
+		rte_eal_cleanup();
+	exit(2);
+}
+
+/* Bad arguments, before anything was set up. */
 static void __rte_noreturn __rte_format_printf(1, 2) pg_arg_error(const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, PG_PROG ": ");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\n");
-	exit(2);
+	pg_vdie(false, fmt, ap);
 }
 
 /* Add, or change the action of the same prefix: the last word on a prefix wins. */
@@ -274,18 +281,13 @@ static void pg_port_plan(struct pg_port_plan *pp, uint16_t id)
 	}
 }
 
-/* A one-line error once EAL runs: nothing was started yet. */
+/* A one-line error once EAL runs. */
 static void __rte_noreturn __rte_format_printf(1, 2) pg_setup_error(const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, PG_PROG ": ");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\n");
-	rte_eal_cleanup();
-	exit(2);
+	pg_vdie(true, fmt, ap);
 }
 
 /*

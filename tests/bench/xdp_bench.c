@@ -30,43 +30,9 @@
 #include "pawsguard_nolearn.skel.h"
 #include "pawsguard/csum.h"
 #include "pawsguard/types.h"
+#include "testpkt.h"
 
 #define ROUNDS 5
-
-/* Ethernet + IPv4 + TCP (NOP NOP TS, a 32-byte header) + 64 bytes of payload, or UDP. */
-static size_t build(uint8_t *p, uint8_t proto, const uint8_t src[4], const uint8_t dst[4],
-		    uint16_t sport, uint16_t dport, uint8_t flags, uint32_t seq, uint32_t tsval,
-		    uint32_t tsecr)
-{
-	size_t l4 = proto == 6 ? 32 : 8, len = 14 + 20 + l4 + 64;
-	uint8_t *ip = p + 14, *th = ip + 20;
-
-	memset(p, 0, len);
-	memcpy(p, "\x02\0\0\0\0\x02\x02\0\0\0\0\x01\x08\x00", 14);
-	ip[0] = 0x45;
-	ip[2] = (uint8_t)((len - 14) >> 8);
-	ip[3] = (uint8_t)(len - 14);
-	ip[8] = 64;
-	ip[9] = proto;
-	memcpy(ip + 12, src, 4);
-	memcpy(ip + 16, dst, 4);
-	th[0] = (uint8_t)(sport >> 8);
-	th[1] = (uint8_t)sport;
-	th[2] = (uint8_t)(dport >> 8);
-	th[3] = (uint8_t)dport;
-	if (proto != 6) {
-		th[5] = (uint8_t)(len - 34);
-		return len;
-	}
-	pg_put_be32(th + 4, seq);
-	th[12] = 8 << 4;
-	th[13] = flags;
-	th[14] = 0xff;
-	memcpy(th + 20, "\x01\x01\x08\x0a", 4);
-	pg_put_be32(th + 24, tsval);
-	pg_put_be32(th + 28, tsecr);
-	return len;
-}
 
 /* The flow of (client:40000, server:80) in its steady state, TSval mapped onto itself. */
 static int seed_steady_flow(struct pawsguard_bpf *skel, const uint8_t client[4],
@@ -135,7 +101,7 @@ static int nolearn_case(const struct pg_config *cfg, const struct pg_lpm4_key *k
 	}
 	rc = bpf_map_update_elem(bpf_map__fd(nl->maps.pg_config), &zero, cfg, BPF_ANY);
 	rc |= bpf_map_update_elem(bpf_map__fd(nl->maps.pg_pools4), k4, pv, BPF_ANY);
-	len = build(pkt, 6, src, server, 40000, 80, 0x10, 1001, 5000, 4242);
+	len = pg_test_frame4(pkt, 6, src, server, 40000, 80, 0x10, 1001, 5000, 4242);
 	if (rc || run(bpf_program__fd(nl->progs.pg_xdp_ingress), pkt, len, repeat, &ns, &rv) ||
 	    run(bpf_program__fd(nl->progs.pg_xdp_pass), pkt, len, repeat, &pass_ns, &rv)) {
 		fprintf(stderr, "pg-bench-xdp: baseline run failed\n");
@@ -201,7 +167,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	/* The flow the cases hit: created by the program from its SYN. */
-	len = build(pkt, 6, pool_src, server, 40000, 80, 0x02, 1000, 5000, 0);
+	len = pg_test_frame4(pkt, 6, pool_src, server, 40000, 80, 0x02, 1000, 5000, 0);
 	run(bpf_program__fd(skel->progs.pg_xdp_ingress), pkt, len, 1, &ns, &rv);
 
 	printf("BPF_PROG_TEST_RUN, best of %d x %u repeats, ns per packet\n", ROUNDS, repeat);
@@ -217,12 +183,12 @@ int main(int argc, char **argv)
 						       : skel->progs.pg_xdp_pass);
 
 		if (cases[i].tc)
-			len = build(pkt, 6, server, cases[i].src, 80, cases[i].cport, cases[i].flags,
-				    7000, 90000, 5000 + 4242);
+			len = pg_test_frame4(pkt, 6, server, cases[i].src, 80, cases[i].cport,
+					     cases[i].flags, 7000, 90000, 5000 + 4242);
 		else
-			len = build(pkt, cases[i].proto, cases[i].src, server, cases[i].cport, 80,
-				    cases[i].flags, cases[i].flags == 0x02 ? 1000 : 1001, 5000,
-				    4242);
+			len = pg_test_frame4(pkt, cases[i].proto, cases[i].src, server,
+					     cases[i].cport, 80, cases[i].flags,
+					     cases[i].flags == 0x02 ? 1000 : 1001, 5000, 4242);
 		if (run(prog, pkt, len, repeat, &ns, &rv) ||
 		    run(pass, pkt, len, repeat, &pass_ns, &rv)) {
 			fprintf(stderr, "pg-bench-xdp: test run failed: %s\n", strerror(errno));

@@ -27,6 +27,7 @@
 #include "pawsguard.skel.h"
 #include "pawsguard/compat.h"
 #include "pawsguard/types.h"
+#include "testpkt.h"
 
 #define TABLE	 256  /* entries per flow map */
 #define NFLOWS	 16   /* established flows that must survive the flood */
@@ -46,36 +47,11 @@ static int failures;
 		}                                                                                  \
 	} while (0)
 
-/* Ethernet + IPv4 + TCP with NOP NOP TS (a 32-byte header) + 8 bytes of payload. */
+/* A TCP segment with NOP NOP TS (a 32-byte header): testpkt.h, the bench's frames. */
 static size_t build(uint8_t *p, const uint8_t src[4], const uint8_t dst[4], uint16_t sport,
 		    uint16_t dport, uint8_t flags, uint32_t tsval, uint32_t tsecr)
 {
-	size_t len = 14 + 20 + 32 + 8;
-	uint8_t *ip = p + 14, *th = ip + 20;
-
-	memset(p, 0, len);
-	memcpy(p, "\x02\0\0\0\0\x02\x02\0\0\0\0\x01\x08\x00", 14);
-	ip[0] = 0x45;
-	ip[2] = (uint8_t)((len - 14) >> 8);
-	ip[3] = (uint8_t)(len - 14);
-	ip[8] = 64;
-	ip[9] = 6;
-	memcpy(ip + 12, src, 4);
-	memcpy(ip + 16, dst, 4);
-	th[0] = (uint8_t)(sport >> 8);
-	th[1] = (uint8_t)sport;
-	th[2] = (uint8_t)(dport >> 8);
-	th[3] = (uint8_t)dport;
-	pg_put_be32(th + 4, 1000 + sport);
-	th[12] = 8 << 4;
-	th[13] = flags;
-	th[14] = 0xff;
-	th[20] = th[21] = 1;
-	th[22] = 8;
-	th[23] = 10;
-	pg_put_be32(th + 24, tsval);
-	pg_put_be32(th + 28, tsecr);
-	return len;
+	return pg_test_frame4(p, 6, src, dst, sport, dport, flags, 1000u + sport, tsval, tsecr);
 }
 
 static uint32_t ts_of(const uint8_t *p, int which)
@@ -112,7 +88,7 @@ struct env {
 /* The handshake through both programs; the offset is what the server saw. */
 static void open_conn(struct env *e, struct conn *c)
 {
-	uint8_t pkt[128];
+	uint8_t pkt[256];
 	size_t len;
 	uint32_t t, echo;
 
@@ -135,7 +111,7 @@ static void open_conn(struct env *e, struct conn *c)
  */
 static bool exchange(struct env *e, struct conn *c)
 {
-	uint8_t pkt[128];
+	uint8_t pkt[256];
 	size_t len;
 	uint32_t t, echo;
 	bool ok;
@@ -202,7 +178,7 @@ static void conn_init(struct conn *c, int i)
 static int flood_test(struct env *e)
 {
 	struct conn c[NFLOWS];
-	uint8_t pkt[128], src[4];
+	uint8_t pkt[256], src[4];
 	uint64_t seed = 0x70617773;
 	int i, ok = 0;
 	size_t len;
@@ -254,7 +230,7 @@ static int flood_test(struct env *e)
  */
 static bool relearn(struct env *e, struct conn *c)
 {
-	uint8_t pkt[128];
+	uint8_t pkt[256];
 	uint32_t t, echo, ts_recent;
 	size_t len;
 

@@ -1064,34 +1064,25 @@ def gen_adopt():
 
 def gen_adopted_segments():
     """Client segments of an adopted flow: translated; published with the lead bound."""
+    def adopted(name, t, max_fwd, want_max_fwd):
+        """A segment of an adopted flow whose TSval' is at position t, ahead of the clock."""
+        tsval = 1000
+        fx = fixture(name, 'xdp')
+        fx.flow(CLIENT4, SERVER4, offset=u32(t - tsval), state=FS_EST, flags=FF_ADOPTED,
+                fwd_pub=t - 10, last='now-10')
+        fresh_source(fx, CLIENT4, max_fwd=max_fwd)
+        tkw = dict(sport=CPORT, dport=SPORT, flags='A', seq=1, ack=1)
+        fx.inp = frame(CLIENT4, SERVER4, tcp(est_opts(tsval, 6), b'x', **tkw))
+        fx.out = frame(CLIENT4, SERVER4, tcp(est_opts(u32(t), 6), b'x', **tkw))
+        fx.stats = dict(XDP_TCP, tsval_rewritten=1)
+        fx.expect_flow(CLIENT4, SERVER4, fwd_pub=t, state=FS_EST, last='now')
+        fx.expect_source(CLIENT4, max_fwd=want_max_fwd, last='now')
+
     # Within the bound: published as for any flow.
-    fx = fixture('xdp_adopted_ahead_publishes', 'xdp')
-    t = VCLOCK + (1 << 20)
-    tsval = 1000
-    fx.flow(CLIENT4, SERVER4, offset=u32(t - tsval), state=FS_EST, flags=FF_ADOPTED,
-            fwd_pub=t - 10, last='now-10')
-    fresh_source(fx, CLIENT4, max_fwd=VCLOCK + 5000)
-    fx.inp = frame(CLIENT4, SERVER4, tcp(est_opts(tsval, 6), b'x', sport=CPORT, dport=SPORT,
-                                         flags='A', seq=1, ack=1))
-    fx.out = frame(CLIENT4, SERVER4, tcp(est_opts(u32(t), 6), b'x', sport=CPORT, dport=SPORT,
-                                         flags='A', seq=1, ack=1))
-    fx.stats = dict(XDP_TCP, tsval_rewritten=1)
-    fx.expect_flow(CLIENT4, SERVER4, fwd_pub=t, state=FS_EST, last='now')
-    fx.expect_source(CLIENT4, max_fwd=t, last='now')
+    adopted('xdp_adopted_ahead_publishes', VCLOCK + (1 << 20), VCLOCK + 5000, VCLOCK + (1 << 20))
     # Beyond it: the flow records its position, max_fwd does not follow past the bound.
-    fx = fixture('xdp_adopted_far_ahead_lead_bounded', 'xdp')
-    t = VCLOCK + (1 << 30)
     cap_above = VCLOCK + (1 << 24) + (1 << 23)
-    fx.flow(CLIENT4, SERVER4, offset=u32(t - tsval), state=FS_EST, flags=FF_ADOPTED,
-            fwd_pub=t - 10, last='now-10')
-    fresh_source(fx, CLIENT4, max_fwd=cap_above)
-    fx.inp = frame(CLIENT4, SERVER4, tcp(est_opts(tsval, 6), b'x', sport=CPORT, dport=SPORT,
-                                         flags='A', seq=1, ack=1))
-    fx.out = frame(CLIENT4, SERVER4, tcp(est_opts(u32(t), 6), b'x', sport=CPORT, dport=SPORT,
-                                         flags='A', seq=1, ack=1))
-    fx.stats = dict(XDP_TCP, tsval_rewritten=1)
-    fx.expect_flow(CLIENT4, SERVER4, fwd_pub=t, state=FS_EST, last='now')
-    fx.expect_source(CLIENT4, max_fwd=cap_above, last='now')
+    adopted('xdp_adopted_far_ahead_lead_bounded', VCLOCK + (1 << 30), cap_above, cap_above)
     # Behind the raw TSval the offset was learned against: that value was not the client's
     # (spoofed into the orphan) or was reordered. Learned again: an orphan, untouched.
     fx = fixture('xdp_adopted_behind_learned_raw_relearns', 'xdp')
