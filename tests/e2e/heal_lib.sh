@@ -24,6 +24,10 @@
 #   hl_flood N4 N6       spoofed SYNs from the pools (NAT address with low random ports, and
 #                        the flood prefixes HL_FLOOD4/HL_FLOOD6) to the server port
 #   hl_stop              stop the clients (drain), the server, and check every message
+#   hl_flood_phase WHAT  event (b): 4000 spoofed SYNs, then the checks both dataplanes share
+#                        (the flood arrived, no established flow evicted or re-learned)
+#   hl_relearned WHAT    after a restart or failover: the window, the report, every
+#                        connection's offset learned and established again
 # Knobs: HL_WINDOW (seconds after each event, default 9: more than the idle period plus a
 # recovery).
 HL_PY=${PG_PYTHON:-/usr/bin/python3}
@@ -187,4 +191,33 @@ hl_kill() {
 	local pid
 	for pid in "${HL_PIDS[@]}"; do kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; done
 	HL_PIDS=()
+}
+
+hl_flood_phase() {
+	local d n
+	echo "== (b) flood: 4000 spoofed SYNs from the pools, $1"
+	hl_mark
+	hl_flood 2500 1500 || check "flood sent" false
+	hl_window "after flood" "$HL_WINDOW"
+	hl_report "flood"
+	d=$(hl_delta pool_syn)
+	check "the flood reached pawsguard (pool_syn +$d >= 3600)" [ "$d" -ge 3600 ]
+	d=$(hl_delta evict_established)
+	check "no established flow evicted (evict_established +$d)" [ "$d" = 0 ]
+	d=$(($(hl_delta orphan_new) + $(hl_delta flow_adopted)))
+	check "no established flow was lost and re-learned (orphan_new + flow_adopted +$d)" \
+		[ "$d" = 0 ]
+	n=$(hl_est_flows)
+	check "the $HL_CONNS connections are still established flows ($n)" [ "$n" = "$HL_CONNS" ]
+}
+
+hl_relearned() {
+	local a n
+	hl_window "after $1" "$HL_WINDOW"
+	hl_report "$1"
+	a=$(hl_get flow_adopted now)
+	check "every connection's offset learned from the server's echo (flow_adopted $a >= $HL_CONNS)" \
+		[ "$a" -ge "$HL_CONNS" ]
+	n=$(hl_est_flows)
+	check "the $HL_CONNS connections are established flows again ($n)" [ "$n" = "$HL_CONNS" ]
 }
