@@ -8,7 +8,8 @@
                               the counters to expect); DIR/in.pcap (the client side alone)
                               and DIR/empty.pcap (no frames) for runs that need no answers
   gen_pcap.py evict DIR       DIR/evict.pcap: 200 pool flows from 40 sources (a SYN and a
-                              segment each), for a run with tables too small to hold them
+                              segment each), for a run with tables too small to hold them;
+                              DIR/evict.json (its manifest) and DIR/empty.pcap
   gen_pcap.py learn DIR [B]   both directions (DIR/learn_c.pcap, DIR/learn_s.pcap) and
                               DIR/manifest.json: orphans, adoption from the server's echo,
                               a connection never translated before, jumbo frames
@@ -18,7 +19,8 @@
   gen_pcap.py state DIR [B]   two runs: the first leaves flows (handshake, adopted, orphan)
                               and sources in --state FILE, the second continues them
   gen_pcap.py bench FILE [N]  a mix of N frames (default 1024) for tests/bench/dpdk.sh:
-                              pool SYNs, pool established segments, non-pool TCP, UDP
+                              pool SYNs, pool established segments, non-pool TCP, UDP; and
+                              FILE_srv.pcap: the servers' SYN-ACKs for the pool flows
 
 Manifest: "runs" (one appliance run each: input pcaps per side, output pcap names, the
 appliance's arguments, the counters to expect), "frames" (every input frame in the order the
@@ -34,15 +36,20 @@ are handled after all its client frames, the next step's client frames after tho
 
 Kinds, per input frame:
   same         forwarded byte-identical (ARP, UDP, ICMPv6, non-pool TCP, malformed options,
-               fragments, pool SYN without timestamps, segments of unknown flows, strip
-               sources' non-SYN segments)
+               fragments, pool SYN without timestamps, RSTs of unknown flows, strip sources'
+               non-SYN segments)
   syn          pool rewrite SYN opening a flow: TSval rewritten, the offset measured here
-               holds for the flow ("fresh": first SYN of its source in the run)
+               holds for the flow ("fresh": first SYN of its source in the run; "any_order":
+               not necessarily above its source's earlier TSvals, whose state may be evicted)
   syn_retrans  same ISN again: the flow's offset
   seg          later client segment of the flow: TSval + the flow's offset, nothing else
   strip        strip pool SYN: the 10 bytes of the TS option become 10 NOPs
   tsval        client segment: exactly the input with TSval "tsval" (an offset learned from
                an echo, computed here from the rules)
+  orphan       client segment of an orphan (a rewrite pool's segment without a live flow,
+               or on a SYN entry that saw no SYN-ACK, or an adopted flow learning again):
+               exactly the input with TSval vclock - 2^30 (PG_ORPHAN_BEHIND_MS, never 0) at
+               the time it went through, within the run's time window
   tsecr        server segment: exactly the input with TSecr "tsecr"
   echo         server segment of a SYN flow: TSecr - the flow's offset; with "floor" (the
                flow's SYN TSval, SYN state) never below it in serial order
@@ -133,7 +140,7 @@ class Fixture:
         if fresh:
             attrs["fresh"] = True
         bump = tuple(bump)
-        if kind in ("syn", "syn_retrans", "seg"):
+        if kind in ("syn", "syn_retrans", "seg", "orphan"):
             bump += ("tsval_rewritten",)
         elif kind == "strip":
             bump += ("ts_stripped",)
@@ -207,8 +214,9 @@ def fixture(d, burst=32):
           "strip")
     # Pool traffic the pipeline must leave alone.
     f.add(tcp(a4, SRV4, 40010, 80, "S", 8000, style="nots"), "same")  # SYN without TS
-    # A segment of an unknown flow: an orphan, untouched until the server echoes.
-    f.add(tcp(a4, SRV4, 40011, 80, "A", 8000, 1, 5, 5, "est"), "same", bump=("orphan_new",))
+    # A segment of an unknown flow: an orphan, its TSval 2^30 ms behind the clock until the
+    # server echoes (none does here).
+    f.add(tcp(a4, SRV4, 40011, 80, "A", 8000, 1, 5, 5, "est"), "orphan", bump=("orphan_new",))
     f.add(raw_opts_tcp(a4, SRV4, 40012, 80, "S", 8100,
                        bytes([8, 10, 0, 0, 0, 1, 0, 0, 0, 0]) + bytes([8, 10, 0, 0, 0, 2, 0, 0, 0,
                                                                        0]) + bytes([1, 1, 1, 1])),
@@ -235,8 +243,7 @@ def fixture(d, burst=32):
 
     os.makedirs(d, exist_ok=True)
     wrpcap(os.path.join(d, "in.pcap"), f.flat)
-    with open(os.path.join(d, "empty.pcap"), "wb") as e:  # a pcap header, no frame
-        e.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+    write_empty(d)
     run = f.st.write(d, "fixture")
     run["args"] = [a for prefix, action in POOLS for a in ("--pool", "%s,%s" % (prefix, action))]
     run["expect"] = dict(f.st.bumps, flow_new=7, syn_retrans=1, flow_reuse=1, rescued=1,
@@ -272,20 +279,53 @@ def bench(path, n):
             p = l2() / l3(src, SRV4) / UDP(sport=sport, dport=53) / Raw(b"z" * 18)
         frames.append(p)
     wrpcap(path, frames)
+    # The servers' side: a SYN-ACK for every pool flow, repeated over the first passes of
+    # the mix, so that every flow is established once (its SYN-ACK seen, or adopted from
+    # it if its segment came first; docs/DESIGN.md, "Learning a flow's offset") and the mix
+    # then measures the established path, not orphans waiting for an echo.
+    srv = []
+    for _ in range(16):
+        for f in range(flows):
+            src = "203.0.113.%d" % (1 + f % 200)
+            p = Ether(src=SRV_MAC, dst=NAT_MAC) / l3(SRV4, src) / TCP(
+                sport=80, dport=30000 + f, flags="SA", seq=7000 * f, ack=1000 * f + 1,
+                window=502, options=opts("syn", 9000 + f, 100000 + 10 * f + 1000))
+            srv.append(p)
+    wrpcap(path[:-5] + "_srv.pcap" if path.endswith(".pcap") else path + "_srv", srv)
+
+
+def write_empty(d):
+    """DIR/empty.pcap: a pcap header, no frame."""
+    with open(os.path.join(d, "empty.pcap"), "wb") as e:
+        e.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
 
 
 def evict(d, n_src=40, per_src=5):
     """n_src sources of a rewrite pool, per_src flows each: a SYN and one segment per flow.
-    Run with small tables (--max-flows 16 --max-sources 8) to make them evict."""
-    frames = []
+    Run with small tables (--max-flows 16 --max-sources 8) to make them evict. No SYN-ACK
+    comes back, so each segment belongs to another connection as far as pawsguard knows
+    (pipeline.h): whether its SYN's entry is still there (it becomes an orphan) or was
+    evicted (a new orphan), it goes out with the orphan's TSval. A SYN's source may have
+    been evicted since its previous SYN: its TSval' is in the fresh window, in any order."""
+    frames, marks = [], []
     for f in range(per_src):
         for s in range(n_src):
             src = "203.0.113.%d" % (10 + s)
             sport, isn, t = 20000 + f, 1000 * f + s, 100000 + 1000 * f + s
             frames.append(tcp(src, SRV4, sport, 80, "S", isn, tsval=t, style="syn"))
+            marks.append({"kind": "syn", "flow": "burst_e%d_%d" % (s, f), "fresh": True,
+                          "any_order": True})
             frames.append(tcp(src, SRV4, sport, 80, "A", isn + 1, 1, t + 1, 1, "est"))
+            marks.append({"kind": "orphan"})
+    for i, m in enumerate(marks):
+        m.update(run=0, side="c", i=i)
     os.makedirs(d, exist_ok=True)
     wrpcap(os.path.join(d, "evict.pcap"), frames)
+    write_empty(d)
+    run = {"in_c": "evict.pcap", "in_s": "empty.pcap", "out_c": "evict_c.out.pcap",
+           "out_s": "evict_s.out.pcap"}
+    with open(os.path.join(d, "evict.json"), "w") as out:
+        json.dump({"pools": POOLS, "runs": [run], "frames": marks}, out, indent=1)
     print("%d frames" % len(frames))
 
 
@@ -402,6 +442,8 @@ def write_manifest(d, runs, steps):
 
 
 LEAD_MAX_MS = 1 << 24  # PG_ADOPT_LEAD_MAX_MS (translate.h)
+# A segment that creates an orphan entry: it goes out with the orphan's TSval (kind orphan).
+NEW_ORPHAN = ("orphan_new", "unconf_add", "tsval_rewritten")
 POOL_ARGS = ["--pool", "203.0.113.0/24", "--pool", "2001:db8:100::/48"]
 
 
@@ -411,26 +453,32 @@ def learn(d, burst):
     st = Steps(0, burst)
     now = now_ms()
     a_o, a_n, a_h, a_q = "203.0.113.20", "203.0.113.21", "203.0.113.22", "203.0.113.23"
-    a_6 = "2001:db8:100::20"
-    # O: a connection translated before (its TSval' near the clock), seen mid-stream.
+    a_6, a_g = "2001:db8:100::20", "203.0.113.24"
+    # O: a connection translated before (its TSval' near the clock), seen mid-stream: an
+    # orphan. Its segments go out 2^30 ms behind the clock (the server drops them and echoes
+    # its ts_recent); their raw TSvals are remembered.
     T = u32(now - 5000)
-    st.c(tcp(a_o, SRV4, 41000, 80, "PA", 100, 900, 5000000, 777, payload=b"a" * 10), "same",
-         ("orphan_new", "unconf_add"))
-    st.c(tcp(a_o, SRV4, 41000, 80, "PA", 110, 900, 5000003, 777, payload=b"b" * 10), "same")
+    st.c(tcp(a_o, SRV4, 41000, 80, "PA", 100, 900, 5000000, 777, payload=b"a" * 10), "orphan",
+         NEW_ORPHAN)
+    st.c(tcp(a_o, SRV4, 41000, 80, "PA", 110, 900, 5000003, 777, payload=b"b" * 10), "orphan",
+         ("tsval_rewritten",))
     # Reordered: an older TSval must not lower the orphan's latest raw TSval.
-    st.c(tcp(a_o, SRV4, 41000, 80, "A", 100, 900, 4999990, 777), "same")
+    st.c(tcp(a_o, SRV4, 41000, 80, "A", 100, 900, 4999990, 777), "orphan", ("tsval_rewritten",))
     # Not translated, no orphan: outside the pools; a pool RST.
     st.c(tcp("10.1.1.9", SRV4, 41009, 80, "A", 1, 1, 12345, 6), "same")
     st.c(tcp(a_o, SRV4, 41008, 80, "R", 1, 0, 5000001, 0), "same")
     # Q: an orphan whose server never echoes: it stays one (telemetry: "orphan").
-    st.c(tcp(a_q, SRV4, 41007, 80, "A", 1, 1, 777777, 5), "same", ("orphan_new", "unconf_add"))
+    st.c(tcp(a_q, SRV4, 41007, 80, "A", 1, 1, 777777, 5), "orphan", NEW_ORPHAN)
     # N: a connection pawsguard never translated, its client clock 2^30 ms ahead of ours.
     X = u32(now + (1 << 30))
-    st.c(tcp(a_n, SRV4, 41001, 80, "PA", 1, 1, X, 9, payload=b"n"), "same",
-         ("orphan_new", "unconf_add"))
+    st.c(tcp(a_n, SRV4, 41001, 80, "PA", 1, 1, X, 9, payload=b"n"), "orphan", NEW_ORPHAN)
     # V6: the same as O over IPv6.
     T6 = u32(now - 7000)
-    st.c(tcp(a_6, SRV6, 41002, 443, "PA", 1, 1, 3000, 4), "same", ("orphan_new", "unconf_add"))
+    st.c(tcp(a_6, SRV6, 41002, 443, "PA", 1, 1, 3000, 4), "orphan", NEW_ORPHAN)
+    # G: its raw TSvals 2^29 ms ahead of the line its ts_recent is on (near the clock): the
+    # echo is before the raw TSval, the offset "negative" (mod 2^32), taken as it is.
+    R, Tg = u32(now + (1 << 29)), u32(now - 3000)
+    st.c(tcp(a_g, SRV4, 41005, 80, "PA", 1, 1, R, 3, payload=b"g"), "orphan", NEW_ORPHAN)
     # H: a handshake seen here.
     h0 = 100
     st.c(tcp(a_h, SRV4, 41003, 80, "S", 5000, tsval=h0, style="syn"), "syn",
@@ -445,6 +493,8 @@ def learn(d, burst):
          ("flow_adopted", "flow_confirmed", "tsecr_translated"), tsecr=X)
     st.s(srv_tcp(SRV6, a_6, 443, 41002, "A", 1, 2, 70001, T6), "tsecr",
          ("flow_adopted", "flow_confirmed", "tsecr_translated"), tsecr=3000)
+    st.s(srv_tcp(SRV4, a_g, 80, 41005, "A", 1, 2, 90000, Tg), "tsecr",
+         ("flow_adopted", "flow_confirmed", "tsecr_translated"), tsecr=R)
     # H's SYN-ACK: any TSecr goes back as TSecr - offset, not below the SYN's TSval.
     st.s(srv_tcp(SRV4, a_h, 80, 41003, "SA", 8000, 5001, 80000, 12345, style="syn"), "echo",
          ("tsecr_translated",), flow="H", floor=h0)
@@ -459,6 +509,12 @@ def learn(d, burst):
          ("tsval_rewritten",), tsval=u32(X + 5))
     st.c(tcp(a_6, SRV6, 41002, 443, "PA", 2, 2, 3001, 70001, payload=b"6" * 8900), "tsval",
          ("tsval_rewritten",), tsval=u32(3001 + T6 - 3000))
+    st.c(tcp(a_g, SRV4, 41005, 80, "PA", 2, 2, u32(R + 5), 90000, payload=b"h"), "tsval",
+         ("tsval_rewritten",), tsval=u32(Tg + 5))
+    # A raw TSval before the one G learned against (that one was spoofed, or this segment
+    # is reordered): G learns again, an orphan in its entry (which stays established).
+    st.c(tcp(a_g, SRV4, 41005, 80, "A", 3, 2, u32(R - 10), 90000), "orphan",
+         ("orphan_new", "tsval_rewritten"))
     # A new connection of N's source: above the adopted flow's published TSvals, which are
     # bounded to PG_ADOPT_LEAD_MAX_MS ahead of the clock (not 2^30).
     st.c(tcp(a_n, SRV4, 41004, 80, "S", 7000, tsval=55, style="syn"), "syn",
@@ -472,10 +528,16 @@ def learn(d, burst):
          ("tsecr_translated",), tsecr=5000010)
     st.s(srv_tcp(SRV4, a_h, 80, 41003, "PA", 8001, 5001, 80001, 999999, payload=jumbo(9000)),
          "echo", ("tsecr_translated",), flow="H")
+    # G's echo of ts_recent Tg + 5: offset Tg + 5 - (R - 10); it goes back as R - 10.
+    st.s(srv_tcp(SRV4, a_g, 80, 41005, "A", 2, 3, 90001, u32(Tg + 5)), "tsecr",
+         ("flow_adopted", "tsecr_translated"), tsecr=u32(R - 10))
+    st.step()
+    st.c(tcp(a_g, SRV4, 41005, 80, "A", 3, 2, u32(R - 9), 90001), "tsval",
+         ("tsval_rewritten",), tsval=u32(Tg + 6))
     run = st.write(d, "learn")
     run["args"] = POOL_ARGS + ["--mtu", "9000", "--mbuf-size", "1024"]
     run["expect"] = dict(st.bumps, evict_unconfirmed=0, evict_established=0, table_full=0)
-    run["flows"] = {"orphan": 1, "established": 4, "syn": 1}
+    run["flows"] = {"orphan": 1, "established": 5, "syn": 1}
     write_manifest(d, [run], [st])
 
 
@@ -486,7 +548,7 @@ def classes(d, burst):
     e1, e2, e3, e4 = "203.0.113.40", "203.0.113.41", "203.0.113.42", "203.0.113.43"
     T3, T4 = u32(now - 3000), u32(now - 4000)
     # E4: adopted first; it gets no frame until the end, so it is the least recently used.
-    st.c(tcp(e4, SRV4, 42004, 80, "A", 1, 1, 7000, 1), "same", ("orphan_new", "unconf_add"))
+    st.c(tcp(e4, SRV4, 42004, 80, "A", 1, 1, 7000, 1), "orphan", NEW_ORPHAN)
     st.s(srv_tcp(SRV4, e4, 80, 42004, "A", 1, 2, 1000, T4), "tsecr",
          ("flow_adopted", "flow_confirmed", "tsecr_translated"), tsecr=7000)
     st.step()
@@ -494,7 +556,7 @@ def classes(d, burst):
     for a, p, t in ((e1, 42001, 1000), (e2, 42002, 2000)):
         st.c(tcp(a, SRV4, p, 80, "S", t, tsval=t, style="syn"), "syn",
              ("flow_new", "unconf_add", "tsval_rewritten"), flow=a, fresh=True)
-    st.c(tcp(e3, SRV4, 42003, 80, "A", 1, 1, 30000, 1), "same", ("orphan_new", "unconf_add"))
+    st.c(tcp(e3, SRV4, 42003, 80, "A", 1, 1, 30000, 1), "orphan", NEW_ORPHAN)
     for a, p, t in ((e1, 42001, 1000), (e2, 42002, 2000)):
         st.s(srv_tcp(SRV4, a, 80, p, "SA", 500, t + 1, 100, 7, style="syn"), "echo",
              ("tsecr_translated",), flow=a, floor=t)
@@ -527,8 +589,8 @@ def classes(d, burst):
     # established flows, no unconfirmed entry left.
     for k in range(4):
         src = "203.0.113.%d" % (60 + k)
-        st.c(tcp(src, SRV4, 43000 + k, 80, "A", 1, 1, 9000 + k, 1), "same",
-             ("orphan_new", "unconf_add", "evict_unconfirmed"))
+        st.c(tcp(src, SRV4, 43000 + k, 80, "A", 1, 1, 9000 + k, 1), "orphan",
+             NEW_ORPHAN + ("evict_unconfirmed",))
         st.s(srv_tcp(SRV4, src, 80, 43000 + k, "A", 1, 2, 1, u32(now - 100 - k)), "tsecr",
              ("flow_adopted", "flow_confirmed", "tsecr_translated"), tsecr=9000 + k)
     st.step()
@@ -539,8 +601,8 @@ def classes(d, burst):
     st.step()
     # E4 again: no entry, an orphan (displacing the SYN, unconfirmed); the server's echo of
     # its ts_recent teaches the offset again; then it is translated with it.
-    st.c(tcp(e4, SRV4, 42004, 80, "PA", 1, 2, 7100, 1000, payload=b"f"), "same",
-         ("orphan_new", "unconf_add", "evict_unconfirmed"))
+    st.c(tcp(e4, SRV4, 42004, 80, "PA", 1, 2, 7100, 1000, payload=b"f"), "orphan",
+         NEW_ORPHAN + ("evict_unconfirmed",))
     st.s(srv_tcp(SRV4, e4, 80, 42004, "A", 2, 3, 1001, T4), "tsecr",
          ("flow_adopted", "flow_confirmed", "tsecr_translated"), tsecr=7100)
     st.step()
@@ -569,8 +631,8 @@ def state(d, burst):
     r0 = Steps(0, burst)
     r0.c(tcp(a_h, SRV4, 45000, 80, "S", 10, tsval=200, style="syn"), "syn",
          ("flow_new", "unconf_add", "tsval_rewritten"), flow="H", fresh=True)
-    r0.c(tcp(a_n, SRV4, 45001, 80, "A", 1, 1, X, 1), "same", ("orphan_new", "unconf_add"))
-    r0.c(tcp(a_q, SRV6, 45002, 443, "A", 1, 1, 6000, 1), "same", ("orphan_new", "unconf_add"))
+    r0.c(tcp(a_n, SRV4, 45001, 80, "A", 1, 1, X, 1), "orphan", NEW_ORPHAN)
+    r0.c(tcp(a_q, SRV6, 45002, 443, "A", 1, 1, 6000, 1), "orphan", NEW_ORPHAN)
     r0.s(srv_tcp(SRV4, a_h, 80, 45000, "SA", 1, 11, 300, 99, style="syn"), "echo",
          ("tsecr_translated",), flow="H", floor=200)
     r0.s(srv_tcp(SRV4, a_n, 80, 45001, "A", 1, 2, 400, u32(X + D)), "tsecr",
@@ -578,7 +640,7 @@ def state(d, burst):
     r0.step()
     r0.c(tcp(a_h, SRV4, 45000, 80, "A", 11, 2, 201, 300), "seg",
          ("tsval_rewritten", "flow_confirmed"), flow="H")
-    r0.c(tcp(a_q, SRV6, 45002, 443, "A", 1, 1, 6005, 1), "same")
+    r0.c(tcp(a_q, SRV6, 45002, 443, "A", 1, 1, 6005, 1), "orphan", ("tsval_rewritten",))
     run0 = r0.write(d, "state")
     run0["args"] = POOL_ARGS + ["--state", "@STATE@"]
     run0["workers"] = 1
@@ -594,7 +656,7 @@ def state(d, burst):
          ("tsval_rewritten",), flow="H")
     r1.c(tcp(a_n, SRV4, 45001, 80, "PA", 1, 2, u32(X + 3), 400, payload=b"n" * 30), "tsval",
          ("tsval_rewritten",), tsval=u32(X + 3 + D))
-    r1.c(tcp(a_q, SRV6, 45002, 443, "A", 1, 1, 6007, 1), "same")
+    r1.c(tcp(a_q, SRV6, 45002, 443, "A", 1, 1, 6007, 1), "orphan", ("tsval_rewritten",))
     # The orphan learns from the echo now: latest raw 6007.
     r1.s(srv_tcp(SRV6, a_q, 443, 45002, "A", 1, 2, 500, Tq), "tsecr",
          ("flow_adopted", "flow_confirmed", "tsecr_translated"), tsecr=6007)

@@ -2,8 +2,8 @@
 # pawsguard-dpdk on pcap files (net_pcap): each port reads one direction of gen_pcap.py's
 # fixture and writes what was forwarded the other way; check_pcap.py then compares frame by
 # frame with expected frames built from the input (exact bytes, TSval and TSecr values from
-# the rules, NOP'd options, TCP checksums), and the final counters of each run are compared
-# with the fixture's expectations.
+# the rules, orphans' TSvals 2^30 ms behind the run's clock, NOP'd options, TCP checksums),
+# and the final counters of each run are compared with the fixture's expectations.
 #
 # Usage: pcap_test.sh PATH/TO/pawsguard-dpdk [WORKERS] [MODE]   (exit 77 = skip)
 #   WORKERS 1: one worker, order kept exactly. More: frames spread over workers through the
@@ -14,7 +14,8 @@
 #     translated, jumbo frames as mbuf chains (--mtu 9000 --mbuf-size 1024).
 #   classes: eviction classes in a table of 8 flows under a burst of SYNs.
 #   state: --state FILE across a stop and a start with another worker count.
-#   evict: 200 pool flows through tables of 16 flows / 8 sources: evictions, no failure.
+#   evict: 200 pool flows through tables of 16 flows / 8 sources: evictions, no failure,
+#     every frame rewritten (SYNs, and their segments as orphans' without SYN-ACKs).
 set -u
 BIN=${1:-}
 WORKERS=${2:-1}
@@ -76,14 +77,15 @@ sys.exit(0 if dict(got) == want else 1)' "$TMP/flows.json" "$FLOWS_WANT"
 
 if [ "$MODE" = evict ]; then
 	"$PG_PYTHON" "$HERE/gen_pcap.py" evict "$TMP" >/dev/null || { echo "FAIL: generator"; exit 1; }
-	"$PG_PYTHON" "$HERE/gen_pcap.py" fixture "$TMP" >/dev/null || { echo "FAIL: generator"; exit 1; }
 	IN="$TMP/evict.pcap"
 	NIN=$(nframes "$IN")
-	run_appliance "$TMP/run.out" "$WORKERS" "$IN" "$TMP/out0.pcap" "$TMP/empty.pcap" \
-		"$TMP/out1.pcap" "$NIN" --pool 203.0.113.0/24 --max-flows 16 --max-sources 8
+	VSTART=$(date +%s%3N)
+	run_appliance "$TMP/run.out" "$WORKERS" "$IN" "$TMP/evict_s.out.pcap" "$TMP/empty.pcap" \
+		"$TMP/evict_c.out.pcap" "$NIN" --pool 203.0.113.0/24 --max-flows 16 --max-sources 8
+	VEND=$(date +%s%3N)
 	OUT="$TMP/run.out"
-	n0=$(nframes "$TMP/out0.pcap")
-	n1=$(nframes "$TMP/out1.pcap")
+	n0=$(nframes "$TMP/evict_s.out.pcap")
+	n1=$(nframes "$TMP/evict_c.out.pcap")
 	check "nothing sent back to the client port ($n0 frames)" [ "$n0" = 0 ]
 	check "all $NIN frames forwarded ($n1)" [ "$n1" = "$NIN" ]
 	ev=$(dp_counter "$OUT" evictions)
@@ -97,10 +99,14 @@ if [ "$MODE" = evict ]; then
 	check "no insert failed (table_full $(dp_counter "$OUT" table_full))" \
 		[ "$(dp_counter "$OUT" table_full)" = 0 ]
 	# Every SYN is rewritten. No SYN-ACK comes back here, so each flow's next segment is
-	# another connection's as far as pawsguard knows (pipeline.h): an orphan, untouched,
-	# whether its SYN's entry was still there or already evicted.
-	check "every SYN rewritten ($rw of $((NIN / 2)))" [ "$rw" = $((NIN / 2)) ]
+	# another connection's as far as pawsguard knows (pipeline.h): an orphan, whether its
+	# SYN's entry was still there or already evicted, its TSval rewritten to the orphan's
+	# (2^30 ms behind the clock). No insert failed, so no orphan passed untouched.
+	check "every frame rewritten ($rw of $NIN)" [ "$rw" = "$NIN" ]
 	check "every segment an orphan ($on of $((NIN / 2)))" [ "$on" = $((NIN / 2)) ]
+	echo "[{\"vstart\": $VSTART, \"vend\": $VEND, \"workers\": $WORKERS}]" >"$TMP/runs.json"
+	check "output frames as expected" "$PG_PYTHON" "$HERE/check_pcap.py" "$TMP/evict.json" \
+		"$TMP/runs.json"
 else
 	"$PG_PYTHON" "$HERE/gen_pcap.py" "$MODE" "$TMP" "$BURST" || { echo "FAIL: generator"; exit 1; }
 	NRUNS=$("$PG_PYTHON" -c 'import json, sys; print(len(json.load(open(sys.argv[1]))["runs"]))' \

@@ -3,7 +3,7 @@
 # its standard input, one JSON reply per line), JSON shapes and values asserted; then the
 # pawsguard CLI against the same appliance, when it was built.
 #
-# The appliance reads gen_pcap.py's fixture and eviction pcaps (435 frames, 206 flows) on
+# The appliance reads gen_pcap.py's fixture and eviction pcaps (435 frames, 207 flows) on
 # its client port and sends to net_null on the server port, so that sources and flows have
 # something to list: enough flows to hit the 16 KB reply limit.
 #
@@ -99,12 +99,20 @@ need(isinstance(st, dict), "stats is a dict")
 for n in names + ["flows", "sources", "evictions", "tx_dropped", "lcores"]:
     need(isinstance(st.get(n), int), "stats[%s] is a number" % n)
 need(len(names) >= 20, "counter names parsed from types.h (%d)" % len(names))
-# 435 frames: the fixture's 35 and the eviction pcap's 400. Rewritten: the fixture's 20
-# (its strip pools are not configured here) and all 400; sources: 9 + 40.
+# 435 frames: the fixture's 35 and the eviction pcap's 400, client side only: no SYN-ACK,
+# so a pool flow's first segment after its SYN makes the SYN entry an orphan, and every
+# segment of an orphan goes out with the orphan's TSval (pipeline.h). Rewritten: the
+# fixture's 8 SYNs (A, its retransmit, B, C, D, E, A2, F), its 12 later segments as
+# orphans' and its unknown flow's segment (its strip pools are not configured here: their
+# frames pass), and all 400 (200 SYNs, 200 segments). Orphans: the fixture's A, B, C, D, E,
+# A2, F and the unknown flow, and the 200. Flows: the fixture's 7 (A2 reuses A's entry,
+# the unknown flow has one) and the 200; sources: 9 + 40.
 need(st.get("packets") == 435, "stats packets = 435 (%s)" % st.get("packets"))
-need(st.get("tsval_rewritten") == 420, "stats tsval_rewritten = 420 (%s)" % st.get("tsval_rewritten"))
+need(st.get("tsval_rewritten") == 421,
+     "stats tsval_rewritten = 421 (%s)" % st.get("tsval_rewritten"))
+need(st.get("orphan_new") == 208, "stats orphan_new = 208 (%s)" % st.get("orphan_new"))
 need(st.get("lcores") == 1, "stats lcores = 1")
-need(st.get("flows") == 206, "stats flows = 206 (%s)" % st.get("flows"))
+need(st.get("flows") == 207, "stats flows = 207 (%s)" % st.get("flows"))
 need(st.get("tx_dropped") == 0 and st.get("evictions") == 0, "no drop, no eviction")
 
 need(r[1] == [{"prefix": "203.0.113.0/24", "action": "rewrite"},
@@ -141,8 +149,8 @@ need(by.get("10.1.1.1", {}).get("action") == "none", "non-pool source observed a
 need(len(src) == 49, "49 sources listed (%d)" % len(src))
 need(isinstance(r[15], list) and len(r[15]) == 2, "sources,2 lists 2")
 need(isinstance(r[16], list) and len(r[16]) == 3, "flows,3 lists 3")
-need(isinstance(flows, list) and 50 <= len(flows) < 206,
-     "flows stops at what fits one 16 KB reply (%d of 206)" % len(flows))
+need(isinstance(flows, list) and 50 <= len(flows) < 207,
+     "flows stops at what fits one 16 KB reply (%d of 207)" % len(flows))
 need(len(json.dumps({"/pawsguard/flows": flows})) <= 16384, "flows reply within 16 KB")
 for f in flows if isinstance(flows, list) else []:
     need(list(f) == FLOW_KEYS, "flow keys %s" % list(f))
