@@ -64,7 +64,7 @@ enum pg_verdict {
 	PG_V_MODIFIED = 1, /* forward; bytes changed, checksums kept right */
 };
 
-/* What the decision asks of the packet (struct pg_seg.action). */
+/* What the decision asks of the packet (its return value; the value to write in seg.out). */
 enum pg_seg_action {
 	PG_SEG_PASS = 0,  /* leave it */
 	PG_SEG_TSVAL = 1, /* write seg.out as the TSval */
@@ -83,7 +83,7 @@ struct pg_seg {
 	uint8_t flags; /* TCP flags */
 	uint8_t family;
 	uint8_t has_ts;
-	uint8_t action; /* enum pg_seg_action, set by the decision */
+	uint8_t pad;
 };
 
 /* No padding: the BPF verifier wants every byte of a global function's argument written. */
@@ -101,7 +101,7 @@ PG_INLINE void pg_seg_of(struct pg_seg *sg, const struct pg_pkt *pkt, bool in, u
 	sg->flags = pkt->flags;
 	sg->family = pkt->family;
 	sg->has_ts = pkt->ts_off != 0;
-	sg->action = PG_SEG_PASS;
+	sg->pad = 0;
 }
 
 PG_INLINE bool pg_seg_is_syn(const struct pg_seg *sg)
@@ -166,17 +166,6 @@ PG_INLINE void pg_flow_publish(struct pg_env *env, const struct pg_flow_key *key
 		pg_source_raise(s, pg_flow_pub_pos(f, t64, vnow));
 		s->last_ns = now;
 	}
-}
-
-/*
- * The flow became established: move it to the established class. The hook counts
- * PG_STAT_FLOW_CONFIRMED when it moved the entry (not for one that was there already).
- */
-PG_INLINE struct pg_flow *pg_flow_confirm(struct pg_env *env, struct pg_stats *st,
-					  const struct pg_flow_key *key, struct pg_flow *f)
-{
-	(void)st;
-	return pg_env_flow_confirm(env, key, f);
 }
 
 /*
@@ -401,7 +390,7 @@ PG_INLINE int pg_ingress_decide(struct pg_env *env, struct pg_seg *sg)
 		pg_flow_publish(env, &sg->key, f, t64, vnow, now);
 	}
 	if (pg_flow_touch(f, sg->flags, true, now))
-		pg_flow_confirm(env, st, &sg->key, f);
+		pg_env_flow_confirm(env, &sg->key, f);
 	sg->out = t;
 	return PG_SEG_TSVAL;
 }
@@ -434,7 +423,7 @@ PG_INLINE int pg_egress_decide(struct pg_env *env, struct pg_seg *sg)
 			if (f->fwd_pub >= vnow)
 				pg_flow_publish(env, &sg->key, f, f->fwd_pub, vnow, now);
 			st->c[PG_STAT_FLOW_ADOPTED]++;
-			f = pg_flow_confirm(env, st, &sg->key, f);
+			f = pg_env_flow_confirm(env, &sg->key, f);
 		} else if ((sg->flags & (PG_TCP_SYN | PG_TCP_ACK)) == (PG_TCP_SYN | PG_TCP_ACK)) {
 			f->flags |= PG_FF_SYNACK;
 		}
