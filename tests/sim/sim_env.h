@@ -47,6 +47,7 @@ enum sim_inject {
 	INJ_STRIP_LATE,	  /* the strip pool is configured only halfway through the run */
 	INJ_NO_ORPHAN,	  /* the table refuses orphan entries: nothing is learned */
 	INJ_NO_CONFIRM,	  /* pg_env_flow_confirm() leaves entries unconfirmed */
+	INJ_ORPHAN_RAW,	  /* a dataplane that writes an orphan's raw TSval back (the old rule) */
 	INJ_MAX,
 };
 
