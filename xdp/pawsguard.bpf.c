@@ -154,7 +154,35 @@ PG_INLINE struct pg_source *pg_env_source(struct pg_env *e, const struct pg_addr
 	return s;
 }
 
-/* Established first: the one lookup of the fast path. */
+/* The established class alone: the fast path before the decision (pipeline.h). */
+PG_INLINE struct pg_flow *pg_env_flow_est(struct pg_env *e, const struct pg_flow_key *k)
+{
+	struct pg_flow_key4 k4;
+
+	(void)e;
+	if (!pg_flow_key_is4(k))
+		return bpf_map_lookup_elem(&pg_flows6, k);
+	pg_flow_key_to4(k, &k4);
+	return bpf_map_lookup_elem(&pg_flows4, &k4);
+}
+
+/* The unconfirmed class alone: after the fast path found nothing established. */
+PG_INLINE struct pg_flow *pg_env_flow_unconf(struct pg_env *e, const struct pg_flow_key *k)
+{
+	struct pg_flow_key4 k4;
+
+	(void)e;
+#ifdef PG_NO_LEARN
+	/* The benchmark's baseline build (tests/bench): one flow table per family, as before. */
+	return NULL;
+#endif
+	if (!pg_flow_key_is4(k))
+		return bpf_map_lookup_elem(&pg_uflows6, k);
+	pg_flow_key_to4(k, &k4);
+	return bpf_map_lookup_elem(&pg_uflows4, &k4);
+}
+
+/* Established first, then unconfirmed. */
 PG_INLINE struct pg_flow *pg_env_flow(struct pg_env *e, const struct pg_flow_key *k)
 {
 	struct pg_flow_key4 k4;
@@ -163,10 +191,7 @@ PG_INLINE struct pg_flow *pg_env_flow(struct pg_env *e, const struct pg_flow_key
 	(void)e;
 #ifdef PG_NO_LEARN
 	/* The benchmark's baseline build (tests/bench): one flow table per family, as before. */
-	if (!pg_flow_key_is4(k))
-		return bpf_map_lookup_elem(&pg_flows6, k);
-	pg_flow_key_to4(k, &k4);
-	return bpf_map_lookup_elem(&pg_flows4, &k4);
+	return pg_env_flow_est(e, k);
 #endif
 	if (!pg_flow_key_is4(k)) {
 		f = bpf_map_lookup_elem(&pg_flows6, k);

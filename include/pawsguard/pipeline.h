@@ -83,8 +83,10 @@ struct pg_seg {
 	uint8_t flags; /* TCP flags */
 	uint8_t family;
 	uint8_t has_ts;
-	uint8_t pad;
+	uint8_t hint; /* PG_SEG_NOT_EST: the fast path found no established flow (BPF) */
 };
+
+#define PG_SEG_NOT_EST 0x01
 
 /* No padding: the BPF verifier wants every byte of a global function's argument written. */
 _Static_assert(sizeof(struct pg_seg) == 64, "pg_seg");
@@ -101,7 +103,7 @@ PG_INLINE void pg_seg_of(struct pg_seg *sg, const struct pg_pkt *pkt, bool in, u
 	sg->flags = pkt->flags;
 	sg->family = pkt->family;
 	sg->has_ts = pkt->ts_off != 0;
-	sg->pad = 0;
+	sg->hint = 0;
 }
 
 PG_INLINE bool pg_seg_is_syn(const struct pg_seg *sg)
@@ -113,6 +115,20 @@ PG_INLINE void pg_count(struct pg_stats *st, int id)
 {
 	if (id >= 0 && id < PG_STAT_MAX)
 		st->c[id]++;
+}
+
+/*
+ * The flow of a segment's key for the decision. Where the fast path (below) already looked
+ * in the established class and found nothing, only the unconfirmed class is left to look
+ * in (pg_env_flow_unconf, BPF): a segment of no flow at all costs no second lookup.
+ */
+PG_INLINE struct pg_flow *pg_seg_flow(struct pg_env *env, const struct pg_seg *sg)
+{
+#ifdef PG_DECIDE_HOOKS
+	if (sg->hint & PG_SEG_NOT_EST)
+		return pg_env_flow_unconf(env, &sg->key);
+#endif
+	return pg_env_flow(env, &sg->key);
 }
 
 /* The live flow of a key, or NULL. */
@@ -351,7 +367,7 @@ PG_INLINE int pg_ingress_decide(struct pg_env *env, struct pg_seg *sg)
 	 * Established segments go by flow alone, without the pool lookup: removing a pool
 	 * must not change the offset of a flow in progress, and a hash miss is cheap.
 	 */
-	f = pg_env_flow(env, &sg->key);
+	f = pg_seg_flow(env, sg);
 	if (PG_UNLIKELY(!f || !pg_flow_live(f, now, cfg)))
 		return pg_ingress_unknown(env, st, sg, f);
 	if (PG_UNLIKELY(pg_flow_unconfirmed(f))) {
@@ -410,8 +426,8 @@ PG_INLINE int pg_egress_decide(struct pg_env *env, struct pg_seg *sg)
 		pg_flow_end_bare(env, sg, false, cfg);
 		return PG_SEG_PASS;
 	}
-	f = pg_flow_find(env, &sg->key, now, cfg);
-	if (!f) {
+	f = pg_seg_flow(env, sg);
+	if (!f || !pg_flow_live(f, now, cfg)) {
 		st->c[PG_STAT_ECHO_UNMATCHED]++;
 		return PG_SEG_PASS;
 	}
@@ -441,6 +457,57 @@ PG_INLINE int pg_egress_decide(struct pg_env *env, struct pg_seg *sg)
 #ifndef PG_DECIDE_HOOKS
 #define PG_INGRESS_DECIDE(env, sg) pg_ingress_decide(env, sg)
 #define PG_EGRESS_DECIDE(env, sg)  pg_egress_decide(env, sg)
+#else
+/*
+ * With the decisions out of line, the segment of an established flow, the case that
+ * matters at line rate, is decided before the call, in the program itself: the includer's
+ * pg_env_flow_est() looks in the established class alone. Anything else (a SYN, FIN or RST,
+ * a flow in another state, a TSval to publish, an adopted flow's clock behind what it
+ * learned against) is PG_SEG_SLOW: the full decision starts over with it.
+ */
+#define PG_SEG_SLOW (-1)
+
+PG_INLINE int pg_ingress_fast(struct pg_env *env, struct pg_seg *sg)
+{
+	struct pg_flow *f;
+	uint64_t t64;
+	uint32_t t;
+
+	if (!sg->has_ts || (sg->flags & (PG_TCP_SYN | PG_TCP_FIN | PG_TCP_RST)))
+		return PG_SEG_SLOW;
+	f = pg_env_flow_est(env, &sg->key);
+	if (!f)
+		sg->hint |= PG_SEG_NOT_EST;
+	if (!f || f->state != PG_FS_EST || !pg_flow_live(f, sg->now, pg_env_config(env)))
+		return PG_SEG_SLOW;
+	if ((f->flags & PG_FF_ADOPTED) && pg_ts_before(sg->tsval, f->syn_raw))
+		return PG_SEG_SLOW;
+	t = pg_flow_tsval(f, sg->tsval);
+	t64 = pg_flow_unwrap(f, t);
+	if (pg_tsval_must_publish(f, t64, pg_vclock(sg->now)))
+		return PG_SEG_SLOW;
+	pg_flow_touch(f, sg->flags, true, sg->now);
+	pg_env_stats(env)->c[PG_STAT_TCP]++;
+	sg->out = t;
+	return PG_SEG_TSVAL;
+}
+
+PG_INLINE int pg_egress_fast(struct pg_env *env, struct pg_seg *sg)
+{
+	struct pg_flow *f;
+
+	if (!sg->has_ts || !sg->tsecr || (sg->flags & (PG_TCP_SYN | PG_TCP_FIN | PG_TCP_RST)))
+		return PG_SEG_SLOW;
+	f = pg_env_flow_est(env, &sg->key);
+	if (!f)
+		sg->hint |= PG_SEG_NOT_EST;
+	if (!f || f->state != PG_FS_EST || !pg_flow_live(f, sg->now, pg_env_config(env)))
+		return PG_SEG_SLOW;
+	sg->out = pg_flow_tsecr(f, sg->tsecr);
+	pg_flow_touch(f, sg->flags, false, sg->now);
+	pg_env_stats(env)->c[PG_STAT_TSECR_TRANSLATED]++;
+	return PG_SEG_TSECR;
+}
 #endif
 
 /*
@@ -463,7 +530,11 @@ PG_INLINE int pg_ingress_len(struct pg_env *env, uint8_t *data, uint8_t *end, ui
 		return PG_V_PASS;
 	}
 	pg_seg_of(&sg, &pkt, true, now);
-	rc = PG_INGRESS_DECIDE(env, &sg);
+#ifdef PG_DECIDE_HOOKS
+	rc = pg_ingress_fast(env, &sg);
+	if (rc == PG_SEG_SLOW)
+#endif
+		rc = PG_INGRESS_DECIDE(env, &sg);
 	if (rc == PG_SEG_TSVAL) {
 		if (pg_ts_set_tsval(&pkt, sg.out))
 			return PG_V_PASS;
@@ -505,7 +576,12 @@ PG_INLINE int pg_egress_parse_decide(struct pg_env *env, struct pg_pkt *pkt, uin
 		return PG_V_PASS;
 	}
 	pg_seg_of(&sg, pkt, false, now);
-	if (PG_EGRESS_DECIDE(env, &sg) != PG_SEG_TSECR)
+#ifdef PG_DECIDE_HOOKS
+	rc = pg_egress_fast(env, &sg);
+	if (rc == PG_SEG_SLOW)
+#endif
+		rc = PG_EGRESS_DECIDE(env, &sg);
+	if (rc != PG_SEG_TSECR)
 		return PG_V_PASS;
 	*tsecr = sg.out;
 	return PG_V_MODIFIED;
