@@ -302,8 +302,8 @@ static void pg_rec_json(struct pg_json *e, uint32_t kind, const struct pg_dump_r
 		pg_jf(e,
 		      "{\"client\": \"%s\", \"cport\": %u, \"server\": \"%s\", \"sport\": %u, "
 		      "\"offset\": %u, \"state\": \"%s\", \"age_ms\": %" PRIu64 "}",
-		      a, ntohs(k->cport), b, ntohs(k->sport), f->offset, pg_flow_state_name(f->state),
-		      age);
+		      a, ntohs(k->cport), b, ntohs(k->sport), f->offset,
+		      pg_flow_state_name(f->state), age);
 	}
 }
 

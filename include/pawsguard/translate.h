@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The translation decision (docs/DESIGN.md, "The rewrite algorithm") as pure functions over the
- * plain structs of types.h. Time is passed in; nothing here reads a clock or a map, so both
+ * The translation decision (docs/DESIGN.md, "The rewrite algorithm") as pure functions over
+ * the plain structs of types.h. Time is passed in; nothing here reads a clock or a map, so both
  * dataplanes share it and the simulation can drive it.
  *
  * Times are nanoseconds of the realtime clock. The virtual clock is its milliseconds mod
@@ -203,7 +203,8 @@ PG_INLINE void pg_flow_init(struct pg_flow *f, uint32_t tsval, uint64_t tsval_fw
 
 /*
  * A provisional entry for a segment of a pool source on a 4-tuple without a live flow: it
- * passes untouched and remembers the client's raw TSval until the server echoes.
+ * remembers the client's raw TSval until the server echoes (its segments go out with
+ * pg_orphan_tsval(), below).
  */
 PG_INLINE void pg_flow_orphan_init(struct pg_flow *f, uint32_t tsval, uint64_t now)
 {

@@ -216,7 +216,7 @@ hl_relearned() {
 	hl_window "after $1" "$HL_WINDOW"
 	hl_report "$1"
 	a=$(hl_get flow_adopted now)
-	check "every connection's offset learned from the server's echo (flow_adopted $a >= $HL_CONNS)" \
+	check "every connection's offset learned from the echo (flow_adopted $a >= $HL_CONNS)" \
 		[ "$a" -ge "$HL_CONNS" ]
 	n=$(hl_est_flows)
 	check "the $HL_CONNS connections are established flows again ($n)" [ "$n" = "$HL_CONNS" ]
