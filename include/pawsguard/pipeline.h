@@ -467,6 +467,18 @@ PG_INLINE int pg_egress_decide(struct pg_env *env, struct pg_seg *sg)
  */
 #define PG_SEG_SLOW (-1)
 
+/* The live established flow of a segment, or NULL; notes in sg when there is none at all. */
+PG_INLINE struct pg_flow *pg_seg_est_flow(struct pg_env *env, struct pg_seg *sg)
+{
+	struct pg_flow *f = pg_env_flow_est(env, &sg->key);
+
+	if (!f) {
+		sg->hint |= PG_SEG_NOT_EST;
+		return NULL;
+	}
+	return f->state == PG_FS_EST && pg_flow_live(f, sg->now, pg_env_config(env)) ? f : NULL;
+}
+
 PG_INLINE int pg_ingress_fast(struct pg_env *env, struct pg_seg *sg)
 {
 	struct pg_flow *f;
@@ -475,10 +487,8 @@ PG_INLINE int pg_ingress_fast(struct pg_env *env, struct pg_seg *sg)
 
 	if (!sg->has_ts || (sg->flags & (PG_TCP_SYN | PG_TCP_FIN | PG_TCP_RST)))
 		return PG_SEG_SLOW;
-	f = pg_env_flow_est(env, &sg->key);
+	f = pg_seg_est_flow(env, sg);
 	if (!f)
-		sg->hint |= PG_SEG_NOT_EST;
-	if (!f || f->state != PG_FS_EST || !pg_flow_live(f, sg->now, pg_env_config(env)))
 		return PG_SEG_SLOW;
 	if ((f->flags & PG_FF_ADOPTED) && pg_ts_before(sg->tsval, f->syn_raw))
 		return PG_SEG_SLOW;
@@ -498,10 +508,8 @@ PG_INLINE int pg_egress_fast(struct pg_env *env, struct pg_seg *sg)
 
 	if (!sg->has_ts || !sg->tsecr || (sg->flags & (PG_TCP_SYN | PG_TCP_FIN | PG_TCP_RST)))
 		return PG_SEG_SLOW;
-	f = pg_env_flow_est(env, &sg->key);
+	f = pg_seg_est_flow(env, sg);
 	if (!f)
-		sg->hint |= PG_SEG_NOT_EST;
-	if (!f || f->state != PG_FS_EST || !pg_flow_live(f, sg->now, pg_env_config(env)))
 		return PG_SEG_SLOW;
 	sg->out = pg_flow_tsecr(f, sg->tsecr);
 	pg_flow_touch(f, sg->flags, false, sg->now);

@@ -120,6 +120,18 @@ def run_server(a):
         sel.unregister(c.sock)
         c.sock.close()
 
+    def flush(c):
+        """Send what the socket takes of c.outbuf; False when it failed (c is dropped)."""
+        try:
+            n = c.sock.send(c.outbuf)
+            c.outbuf = c.outbuf[n:]
+        except (BlockingIOError, InterruptedError):
+            pass
+        except OSError as e:
+            drop(c, "%s: %s" % (type(e).__name__, e))
+            return False
+        return True
+
     while time.monotonic() < end:
         for key, ev in sel.select(timeout=0.1):
             if key.data is None:
@@ -132,15 +144,8 @@ def run_server(a):
                 sel.register(s, selectors.EVENT_READ, SrvConn(s, peer))
                 continue
             c = key.data
-            if ev & selectors.EVENT_WRITE and c.outbuf:
-                try:
-                    n = c.sock.send(c.outbuf)
-                    c.outbuf = c.outbuf[n:]
-                except (BlockingIOError, InterruptedError):
-                    pass
-                except OSError as e:
-                    drop(c, "%s: %s" % (type(e).__name__, e))
-                    continue
+            if ev & selectors.EVENT_WRITE and c.outbuf and not flush(c):
+                continue
             if ev & selectors.EVENT_READ:
                 try:
                     b = c.sock.recv(65536)
@@ -165,13 +170,7 @@ def run_server(a):
                             r["error"] = "message %d arrived when %d was due" % (seq, r["recv"])
                         r["recv"] += 1
                         c.outbuf += line + b"\n"
-                    try:
-                        n = c.sock.send(c.outbuf)
-                        c.outbuf = c.outbuf[n:]
-                    except (BlockingIOError, InterruptedError):
-                        pass
-                    except OSError as e:
-                        drop(c, "%s: %s" % (type(e).__name__, e))
+                    if not flush(c):
                         continue
             sel.modify(c.sock, selectors.EVENT_READ |
                        (selectors.EVENT_WRITE if c.outbuf else 0), c)
