@@ -58,8 +58,9 @@ static const struct opt_def opt_defs[O_NR] = {
 		    "the DPDK appliance with EAL --file-prefix PREFIX (default rte)"},
 	[O_SKB] = {"skb", T_FLAG, NULL, 0, 0, "attach XDP in generic (skb) mode"},
 	[O_CONFIG] = {"config", T_STR, "FILE", 0, 0, "read pools and limits from FILE"},
-	[O_MAXFLOWS] = {"max-flows", T_U32, "N", 1024, 1U << 26, "flow table size"},
-	[O_MAXSOURCES] = {"max-sources", T_U32, "N", 1024, 1U << 26, "source table size"},
+	[O_MAXFLOWS] = {"max-flows", T_U32, "N", PG_TABLE_MIN, PG_TABLE_MAX, "flow table size"},
+	[O_MAXSOURCES] = {"max-sources", T_U32, "N", PG_TABLE_MIN, PG_TABLE_MAX,
+			  "source table size"},
 	[O_ACTION] = {"action", T_ACTION, "rewrite|strip", 0, 0, "what to do (default rewrite)"},
 	[O_LIMIT] = {"limit", T_U32, "N", 1, 1000000, "show at most N entries (default 20)"},
 	[O_SORT] = {"sort", T_SORT, "recent|rescued", 0, 0, "order (default recent)"},
@@ -551,9 +552,8 @@ static int cmd_pool_save(struct ctx *c)
 		return fail(c->err);
 	if (!c->npos)
 		mkdir("/etc/pawsguard", 0755);
-	rc = pg_config_save(path, &fc);
+	rc = pg_config_save(path, &fc, c->err, sizeof(c->err));
 	if (rc) {
-		snprintf(c->err, sizeof(c->err), "cannot write %s: %s", path, strerror(-rc));
 		pg_config_free(&fc);
 		return fail(c->err);
 	}

@@ -7,7 +7,10 @@
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <fcntl.h>
+#include <stdbool.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "pawsguard/stats.h"
@@ -111,25 +114,183 @@ static char *pg_strip(char *s)
 	return s;
 }
 
+/*
+ * Opens a config file for reading, refusing what is not one: O_NONBLOCK so that a FIFO
+ * cannot hang the open, then fstat on the opened file (no race with a rename) for the
+ * type, owner, mode and size. Returns the fd, or -errno with the reason in err.
+ */
+static int pg_config_open(const char *path, char *err, size_t errlen)
+{
+	struct stat st;
+	int fd, flags;
+
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0) {
+		int e = errno;
+
+		snprintf(err, errlen, "cannot read config '%s': %s", path, strerror(e));
+		return -e;
+	}
+	if (fstat(fd, &st)) {
+		int e = errno;
+
+		snprintf(err, errlen, "cannot read config '%s': %s", path, strerror(e));
+		close(fd);
+		return -e;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "config '%s' is not a regular file (%s)", path,
+			 S_ISDIR(st.st_mode)			      ? "a directory"
+			 : S_ISFIFO(st.st_mode)			      ? "a FIFO"
+			 : S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? "a device"
+								      : "a special file");
+		close(fd);
+		return -EINVAL;
+	}
+	/* Pools decide what a root process rewrites: nobody else may have written them. */
+	if (st.st_uid != 0 && st.st_uid != geteuid()) {
+		snprintf(err, errlen, "config '%s' is owned by uid %u, not root: refused", path,
+			 (unsigned int)st.st_uid);
+		close(fd);
+		return -EPERM;
+	}
+	if (st.st_mode & S_IWOTH) {
+		snprintf(err, errlen, "config '%s' is writable by others (mode %04o): refused",
+			 path, (unsigned int)(st.st_mode & 07777));
+		close(fd);
+		return -EPERM;
+	}
+	if ((uint64_t)st.st_size > PG_CONF_SIZE_MAX) {
+		snprintf(err, errlen, "config '%s' is larger than %u bytes", path,
+			 PG_CONF_SIZE_MAX);
+		close(fd);
+		return -EFBIG;
+	}
+	flags = fcntl(fd, F_GETFL);
+	if (flags >= 0)
+		fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+	return fd;
+}
+
+/*
+ * The next line of f into line (at most PG_CONF_LINE_MAX bytes and its newline), with its
+ * length in *len. 1 with a line, 0 at the end, -EINVAL for a line that is too long or
+ * holds a NUL byte (no line is ever split or cut).
+ */
+static int pg_config_line(FILE *f, char *line, size_t *len)
+{
+	size_t n = 0;
+	int c;
+
+	while ((c = getc(f)) != EOF) {
+		if (c == '\n')
+			break;
+		if (c == 0 || n == PG_CONF_LINE_MAX) {
+			/* Skip to the end of the line so the caller can name the next one. */
+			while (c != EOF && c != '\n')
+				c = getc(f);
+			*len = n;
+			return -EINVAL;
+		}
+		line[n++] = (char)c;
+	}
+	line[n] = '\0';
+	*len = n;
+	return c == EOF && n == 0 ? 0 : 1;
+}
+
+static bool pg_cidr_eq(const struct pg_cidr *a, const struct pg_cidr *b)
+{
+	return a->family == b->family && a->prefixlen == b->prefixlen &&
+	       !memcmp(a->addr, b->addr, sizeof(a->addr));
+}
+
+/* One directive; words are split already. 0 or -errno with the reason in err. */
+static int pg_config_directive(struct pg_file_config *cfg, char **words, int n,
+			       const unsigned int *pool_lines, char *err, size_t errlen)
+{
+	char cerr[PG_ERRLEN];
+	size_t i;
+
+	if (!strcmp(words[0], "pool") && (n == 2 || n == 3)) {
+		struct pg_pool_entry e = {.action = PG_ACT_REWRITE};
+		struct pg_pool_entry *np;
+
+		if (pg_cidr_parse(words[1], &e.cidr, cerr, sizeof(cerr))) {
+			snprintf(err, errlen, "%s", cerr);
+			return -EINVAL;
+		}
+		if (n == 3 && pg_action_parse(words[2], &e.action)) {
+			snprintf(err, errlen, "bad action '%s': expected rewrite or strip",
+				 words[2]);
+			return -EINVAL;
+		}
+		for (i = 0; i < cfg->n_pools; i++) {
+			if (pg_cidr_eq(&cfg->pools[i].cidr, &e.cidr)) {
+				snprintf(err, errlen, "pool %s again (first on line %u)", words[1],
+					 pool_lines[i]);
+				return -EEXIST;
+			}
+		}
+		np = realloc(cfg->pools, (cfg->n_pools + 1) * sizeof(*np));
+		if (!np) {
+			snprintf(err, errlen, "out of memory");
+			return -ENOMEM;
+		}
+		cfg->pools = np;
+		cfg->pools[cfg->n_pools++] = e;
+		return 0;
+	}
+	if ((!strcmp(words[0], "max-flows") || !strcmp(words[0], "max-sources")) && n == 2) {
+		uint32_t v;
+
+		if (pg_parse_u32(words[1], PG_TABLE_MIN, PG_TABLE_MAX, &v)) {
+			snprintf(err, errlen, "%s must be %u..%u", words[0], PG_TABLE_MIN,
+				 PG_TABLE_MAX);
+			return -EINVAL;
+		}
+		if (words[0][4] == 'f')
+			cfg->max_flows = v;
+		else
+			cfg->max_sources = v;
+		return 0;
+	}
+	snprintf(err, errlen, "unknown directive '%s' (expected pool, max-flows, max-sources)",
+		 words[0]);
+	return -EINVAL;
+}
+
 int pg_config_load(const char *path, struct pg_file_config *cfg, char *err, size_t errlen)
 {
-	char line[512], cerr[PG_ERRLEN];
-	unsigned int lineno = 0;
-	int rc = 0;
+	char line[PG_CONF_LINE_MAX + 1], derr[PG_ERRLEN];
+	unsigned int lineno = 0, *pool_lines = NULL, *nl;
+	size_t len;
+	int rc = 0, fd, r;
 	FILE *f;
 
 	memset(cfg, 0, sizeof(*cfg));
-	f = fopen(path, "r");
+	fd = pg_config_open(path, err, errlen);
+	if (fd < 0)
+		return fd;
+	f = fdopen(fd, "r");
 	if (!f) {
 		rc = -errno;
-		snprintf(err, errlen, "cannot read config '%s': %s", path, strerror(errno));
+		close(fd);
+		snprintf(err, errlen, "cannot read config '%s': %s", path, strerror(-rc));
 		return rc;
 	}
-	while (fgets(line, sizeof(line), f)) {
+	while ((r = pg_config_line(f, line, &len)) != 0) {
 		char *p, *words[4];
 		int n = 0;
 
 		lineno++;
+		if (r < 0) {
+			snprintf(err, errlen, "%s:%u: %s", path, lineno,
+				 len == PG_CONF_LINE_MAX ? "line longer than 511 bytes"
+							 : "NUL byte in the line");
+			rc = -EINVAL;
+			break;
+		}
 		p = strchr(line, '#');
 		if (p)
 			*p = '\0';
@@ -149,87 +310,180 @@ int pg_config_load(const char *path, struct pg_file_config *cfg, char *err, size
 			rc = -EINVAL;
 			break;
 		}
-		if (!strcmp(words[0], "pool") && (n == 2 || n == 3)) {
-			struct pg_pool_entry e = {.action = PG_ACT_REWRITE};
-			struct pg_pool_entry *np;
-
-			if (pg_cidr_parse(words[1], &e.cidr, cerr, sizeof(cerr))) {
-				snprintf(err, errlen, "%s:%u: %s", path, lineno, cerr);
-				rc = -EINVAL;
-				break;
-			}
-			if (n == 3 && pg_action_parse(words[2], &e.action)) {
-				snprintf(err, errlen,
-					 "%s:%u: bad action '%s': expected rewrite or strip", path,
-					 lineno, words[2]);
-				rc = -EINVAL;
-				break;
-			}
-			np = realloc(cfg->pools, (cfg->n_pools + 1) * sizeof(*np));
-			if (!np) {
-				rc = -ENOMEM;
-				snprintf(err, errlen, "out of memory");
-				break;
-			}
-			cfg->pools = np;
-			cfg->pools[cfg->n_pools++] = e;
-		} else if ((!strcmp(words[0], "max-flows") || !strcmp(words[0], "max-sources")) &&
-			   n == 2) {
-			uint32_t v;
-
-			if (pg_parse_u32(words[1], 1, 1U << 26, &v)) {
-				snprintf(err, errlen, "%s:%u: %s must be 1..%u", path, lineno,
-					 words[0], 1U << 26);
-				rc = -EINVAL;
-				break;
-			}
-			if (words[0][4] == 'f')
-				cfg->max_flows = v;
-			else
-				cfg->max_sources = v;
-		} else {
-			snprintf(err, errlen,
-				 "%s:%u: unknown directive '%s' (expected pool, max-flows, "
-				 "max-sources)",
-				 path, lineno, words[0]);
-			rc = -EINVAL;
+		rc = pg_config_directive(cfg, words, n, pool_lines, derr, sizeof(derr));
+		if (rc) {
+			snprintf(err, errlen, "%s:%u: %s", path, lineno, derr);
 			break;
 		}
+		if (!strcmp(words[0], "pool")) {
+			nl = realloc(pool_lines, cfg->n_pools * sizeof(*nl));
+			if (!nl) {
+				snprintf(err, errlen, "out of memory");
+				rc = -ENOMEM;
+				break;
+			}
+			pool_lines = nl;
+			pool_lines[cfg->n_pools - 1] = lineno;
+		}
+	}
+	if (!rc && ferror(f)) {
+		rc = -EIO;
+		snprintf(err, errlen, "cannot read config '%s': %s", path, strerror(EIO));
 	}
 	fclose(f);
+	free(pool_lines);
 	if (rc)
 		pg_config_free(cfg);
 	return rc;
 }
 
-int pg_config_save(const char *path, const struct pg_file_config *cfg)
+/* Is this line (as read) a pool directive? Those are what pool save replaces. */
+static bool pg_line_is_pool(const char *line)
 {
-	char tmp[PATH_MAX], c[64];
-	size_t i;
-	FILE *f;
-	int rc = 0;
+	while (isspace((unsigned char)*line))
+		line++;
+	return !strncmp(line, "pool", 4) && (isspace((unsigned char)line[4]) || !line[4]);
+}
 
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
-		return -ENAMETOOLONG;
-	f = fopen(tmp, "w");
-	if (!f)
-		return -errno;
-	fprintf(f, "# pawsguard pools (pawsguard pool save)\n");
-	if (cfg->max_flows)
-		fprintf(f, "max-flows %u\n", cfg->max_flows);
-	if (cfg->max_sources)
-		fprintf(f, "max-sources %u\n", cfg->max_sources);
+static int pg_write_pools(FILE *f, const struct pg_file_config *cfg)
+{
+	char c[64];
+	size_t i;
+
 	for (i = 0; i < cfg->n_pools; i++) {
 		pg_cidr_format(&cfg->pools[i].cidr, c, sizeof(c));
-		fprintf(f, "pool %s %s\n", c, pg_action_name(cfg->pools[i].action));
+		if (fprintf(f, "pool %s %s\n", c, pg_action_name(cfg->pools[i].action)) < 0)
+			return -errno;
 	}
-	if (fflush(f) || ferror(f))
-		rc = -EIO;
-	if (fclose(f) && !rc)
+	return 0;
+}
+
+/*
+ * The new file's text into f: the old file's lines with its pool lines replaced by the
+ * pools of cfg (at the first one's place, or at the end), or a fresh file.
+ */
+static int pg_config_compose(FILE *f, FILE *old, const struct pg_file_config *cfg)
+{
+	char line[PG_CONF_LINE_MAX + 1];
+	bool done = false;
+	size_t len;
+	int r, rc;
+
+	if (!old) {
+		if (fprintf(f, "# pawsguard pools (pawsguard pool save)\n") < 0)
+			return -errno;
+		if (cfg->max_flows && fprintf(f, "max-flows %u\n", cfg->max_flows) < 0)
+			return -errno;
+		if (cfg->max_sources && fprintf(f, "max-sources %u\n", cfg->max_sources) < 0)
+			return -errno;
+		return pg_write_pools(f, cfg);
+	}
+	while ((r = pg_config_line(old, line, &len)) != 0) {
+		if (r < 0)
+			return -EINVAL; /* the loader refuses such a file: do not keep half of it */
+		if (pg_line_is_pool(line)) {
+			if (!done && (rc = pg_write_pools(f, cfg)))
+				return rc;
+			done = true;
+			continue;
+		}
+		if (fprintf(f, "%s\n", line) < 0)
+			return -errno;
+	}
+	return done ? 0 : pg_write_pools(f, cfg);
+}
+
+int pg_config_save(const char *path, const struct pg_file_config *cfg, char *err, size_t errlen)
+{
+	char tmp[PATH_MAX], dir[PATH_MAX], oerr[PG_ERRLEN];
+	struct stat st;
+	FILE *f = NULL, *old = NULL;
+	int fd, ofd, dfd, rc = 0;
+	const char *slash, *what = "write";
+
+	slash = strrchr(path, '/');
+	if (slash)
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path) ? (int)(slash - path) : 1,
+			 path);
+	else
+		snprintf(dir, sizeof(dir), ".");
+	if (snprintf(tmp, sizeof(tmp), "%s/.%s.XXXXXX", dir, slash ? slash + 1 : path) >=
+	    (int)sizeof(tmp)) {
+		snprintf(err, errlen, "cannot write %s: %s", path, strerror(ENAMETOOLONG));
+		return -ENAMETOOLONG;
+	}
+	/* The existing file, read as the loader would: its other lines and its mode stay. */
+	ofd = pg_config_open(path, oerr, sizeof(oerr));
+	if (ofd < 0 && ofd != -ENOENT) {
+		snprintf(err, errlen, "%s", oerr);
+		return ofd;
+	}
+	if (ofd >= 0) {
+		old = fdopen(ofd, "r");
+		if (!old) {
+			rc = -errno;
+			close(ofd);
+			snprintf(err, errlen, "cannot read %s: %s", path, strerror(-rc));
+			return rc;
+		}
+	}
+	/* mkstemp: O_EXCL with a fresh name, never a file or link someone planted. */
+	fd = mkstemp(tmp);
+	if (fd < 0) {
 		rc = -errno;
-	if (!rc && rename(tmp, path))
+		snprintf(err, errlen, "cannot create a temporary file in %s: %s", dir,
+			 strerror(-rc));
+		goto out;
+	}
+	if (old && !fstat(fileno(old), &st)) {
+		if (fchmod(fd, st.st_mode & 07777) || fchown(fd, st.st_uid, st.st_gid)) {
+			rc = -errno;
+			what = "set the mode of";
+		}
+	} else if (fchmod(fd, 0644)) {
 		rc = -errno;
-	if (rc)
+		what = "set the mode of";
+	}
+	if (!rc) {
+		f = fdopen(fd, "w");
+		if (!f) {
+			rc = -errno;
+			close(fd);
+		}
+	} else {
+		close(fd);
+	}
+	if (!rc) {
+		rc = pg_config_compose(f, old, cfg);
+		if (rc == -EINVAL)
+			snprintf(oerr, sizeof(oerr), "%s has a line the loader refuses", path);
+		if (!rc && fflush(f))
+			rc = -errno;
+		if (!rc && fsync(fileno(f)))
+			rc = -errno;
+		if (fclose(f) && !rc)
+			rc = -errno;
+	}
+	if (!rc && rename(tmp, path)) {
+		rc = -errno;
+		what = "rename the new file onto";
+	}
+	if (rc) {
 		unlink(tmp);
+		if (rc == -EINVAL)
+			snprintf(err, errlen, "cannot write %s: %s", path, oerr);
+		else
+			snprintf(err, errlen, "cannot %s %s: %s", what, path, strerror(-rc));
+		goto out;
+	}
+	/* The rename itself is durable once the directory is. */
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		fsync(dfd);
+		close(dfd);
+	}
+out:
+	if (old)
+		fclose(old);
 	return rc;
 }

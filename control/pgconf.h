@@ -20,6 +20,13 @@
 
 #define PG_ERRLEN 256
 
+/* Table sizes: one range for the CLI, the config file and the appliance. */
+#define PG_TABLE_MIN 8U
+#define PG_TABLE_MAX (1U << 26)
+/* Config files: bounds on what is read (a longer line is an error, never split). */
+#define PG_CONF_LINE_MAX 511
+#define PG_CONF_SIZE_MAX (16U << 20)
+
 struct pg_cidr {
 	uint8_t family;	   /* 4 or 6 */
 	uint8_t prefixlen; /* 0..32 or 0..128 */
@@ -47,10 +54,19 @@ int pg_action_parse(const char *s, uint32_t *action);
 /* A decimal number in [min, max]. 0 or -EINVAL / -ERANGE. */
 int pg_parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out);
 
-/* Reads a config file. 0, or -errno with a one-line reason ("file:line: what") in err. */
+/*
+ * Reads a config file: a regular file, owned by root (or the caller) and not writable by
+ * others, at most PG_CONF_SIZE_MAX bytes, lines of at most PG_CONF_LINE_MAX bytes, no NUL
+ * byte, no pool twice. 0, or -errno with a one-line reason ("file:line: what") in err.
+ */
 int pg_config_load(const char *path, struct pg_file_config *cfg, char *err, size_t errlen);
 void pg_config_free(struct pg_file_config *cfg);
-/* Writes pools (and the limits, when set) atomically (temp file + rename). 0 or -errno. */
-int pg_config_save(const char *path, const struct pg_file_config *cfg);
+/*
+ * Writes the pools of cfg to path, atomically: a temporary file created exclusively beside
+ * it (mkstemp), with the existing file's mode, owner and every line that is not a pool
+ * (comments, max-flows, max-sources) kept in place, the pools where the first pool line
+ * was; fsync, rename, fsync of the directory. 0, or -errno with a one-line reason in err.
+ */
+int pg_config_save(const char *path, const struct pg_file_config *cfg, char *err, size_t errlen);
 
 #endif /* PAWSGUARD_PGCONF_H */

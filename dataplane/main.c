@@ -171,11 +171,11 @@ static void pg_parse_args(int argc, char **argv, struct pg_opts *o)
 			break;
 		case 'f':
 		case 's':
-			if (pg_parse_u32(optarg, 1, 1U << 26,
+			if (pg_parse_u32(optarg, PG_TABLE_MIN, PG_TABLE_MAX,
 					 c == 'f' ? &cli.max_flows : &cli.max_sources))
-				pg_arg_error("--%s must be 1..%u, got '%s'",
-					     c == 'f' ? "max-flows" : "max-sources", 1U << 26,
-					     optarg);
+				pg_arg_error("--%s must be %u..%u, got '%s'",
+					     c == 'f' ? "max-flows" : "max-sources", PG_TABLE_MIN,
+					     PG_TABLE_MAX, optarg);
 			break;
 		case 'w':
 			cli.swap_ports = true;
