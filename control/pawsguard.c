@@ -133,9 +133,23 @@ static const struct cmd_def cmds[] = {
 
 static const char *prog = "pawsguard";
 
+/*
+ * The one line of an error. Messages quote what the user typed: control characters in it
+ * (a newline, an escape sequence) are written as \xHH, so the error stays one line and
+ * cannot drive the terminal.
+ */
 static int fail(const char *msg)
 {
-	fprintf(stderr, "%s: %s\n", prog, msg);
+	const unsigned char *p;
+
+	fprintf(stderr, "%s: ", prog);
+	for (p = (const unsigned char *)msg; *p; p++) {
+		if (*p < 0x20 || *p == 0x7f)
+			fprintf(stderr, "\\x%02x", *p);
+		else
+			fputc(*p, stderr);
+	}
+	fputc('\n', stderr);
 	return 1;
 }
 

@@ -19,6 +19,8 @@ expect_err "pool without a sub-command" "needs one of add" "$PG" pool
 expect_err "unknown option" "unknown option '--bogus'" "$PG" stats --bogus
 expect_err "bad CIDR" "bad CIDR '10.0.0.0/33'" "$PG" pool add 10.0.0.0/33 --iface lo
 expect_err "not an address" "not an IPv4 or IPv6 address" "$PG" pool add nonsense --iface lo
+expect_err "control characters escaped, one line" "bad CIDR '10\\.0\\.0\\.0/8\\\\x0a\\\\x1b\\[31m'" \
+	"$PG" pool add $'10.0.0.0/8\n\e[31m' --iface lo
 expect_err "bad action" "expected rewrite or strip" "$PG" pool add 10.0.0.0/8 --action drop --iface lo
 expect_err "number out of range" "out of range" "$PG" sources --limit 0 --iface lo
 expect_err "not a number" "not a number" "$PG" attach lo --max-flows 12k
