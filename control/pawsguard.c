@@ -218,6 +218,30 @@ static void cmd_help(const struct cmd_def *d)
 }
 
 /* Parse argv against the table; 0, or 1 after printing one line. */
+/*
+ * Words from argv[from] on that are not options or option values: what is left for the
+ * positionals. An option that takes a value (T_U32, T_STR, T_ACTION) eats the next word.
+ */
+static int count_words(int argc, char **argv, int from)
+{
+	int i, n = 0, id;
+
+	for (i = from; i < argc; i++) {
+		if (strncmp(argv[i], "--", 2) || !argv[i][2]) {
+			n++;
+			continue;
+		}
+		if (strchr(argv[i], '='))
+			continue;
+		for (id = 0; id < O_NR; id++)
+			if (!strcmp(opt_defs[id].name, argv[i] + 2))
+				break;
+		if (id < O_NR && opt_defs[id].type != T_FLAG && opt_defs[id].type != T_OPTSTR)
+			i++;
+	}
+	return n;
+}
+
 static int parse_args(struct ctx *c, int argc, char **argv)
 {
 	const struct cmd_def *d = NULL;
@@ -292,8 +316,13 @@ static int parse_args(struct ctx *c, int argc, char **argv)
 		} else if (eq) {
 			val = eq + 1;
 		} else if (o->type == T_OPTSTR) {
-			/* Takes the next word only once the positionals are complete. */
-			if (i + 1 < argc && strncmp(argv[i + 1], "--", 2) && c->npos >= d->pos_min)
+			/*
+			 * Takes the next word when the words after it still fill the positionals
+			 * (--dpdk PREFIX CIDR, or CIDR --dpdk PREFIX); `--dpdk CIDR` alone leaves
+			 * CIDR a positional. Use --dpdk=PREFIX to say it outright.
+			 */
+			if (i + 1 < argc && strncmp(argv[i + 1], "--", 2) &&
+			    c->npos + count_words(argc, argv, i + 2) >= d->pos_min)
 				val = argv[++i];
 		} else if (i + 1 < argc) {
 			val = argv[++i];
@@ -954,9 +983,11 @@ static void man_page(void)
 	printf(".SH FLOW STATES\n\\fBflows\\fR shows each entry's state: \\fBsyn\\fR (handshake "
 	       "under way), \\fBestablished\\fR, \\fBclosing\\fR (FIN or RST seen), "
 	       "\\fBorphan\\fR (a segment of a pool source on a connection pawsguard has no "
-	       "offset for, after a restart, a failover or an eviction: it passes untouched until "
-	       "the server's next echo teaches the offset) and \\fBdead\\fR (retired). Handshakes "
-	       "and orphans are evicted before established flows when a table is full.\n");
+	       "offset for, after a restart, a failover or an eviction: its segments go out far "
+	       "behind the clock until the server's next echo teaches the offset) and "
+	       "\\fBretired\\fR (a later connection on its 4-tuple went untranslated). "
+	       "Handshakes and orphans are evicted before established flows when a table is "
+	       "full.\n");
 	printf(".SH CONFIGURATION FILE\nRead by \\fBattach \\-\\-config\\fR and by "
 	       "\\fBpawsguard\\-dpdk \\-\\-config\\fR, written by \\fBpool save\\fR. One "
 	       "directive per line, \\fB#\\fR starts a comment:\n.PP\n.nf\n"
@@ -972,10 +1003,8 @@ int main(int argc, char **argv)
 	struct ctx c;
 
 	memset(&c, 0, sizeof(c));
-	if (argc < 2) {
-		usage(stderr);
-		return 1;
-	}
+	if (argc < 2)
+		return fail("no command given (try 'pawsguard help' for the usage)");
 	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		usage(stdout);
 		return 0;

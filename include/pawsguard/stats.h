@@ -43,7 +43,7 @@ static inline const char *pg_flow_state_name(uint8_t s)
 	case PG_FS_ORPHAN:
 		return "orphan";
 	default:
-		return "dead";
+		return "retired";
 	}
 }
 

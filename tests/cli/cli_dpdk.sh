@@ -50,6 +50,9 @@ expect_out "pool list" "10.0.0.0/8 +rewrite" "$PG" pool list "${D[@]}"
 expect_out "pool add strip" "added 198.51.100.0/24 strip \\(dpdk $PREFIX\\)" \
 	"$PG" pool add 198.51.100.0/24 --action strip "${D[@]}"
 expect_out "pool add IPv6 --json" '"added":"2001:db8::/32 rewrite"' "$PG" pool add 2001:db8::/32 --json "${D[@]}"
+expect_out "options before the CIDR (--dpdk PREFIX CIDR)" "added 198.18.0.0/15 rewrite \\(dpdk $PREFIX\\)" \
+	"$PG" pool add "${D[@]}" 198.18.0.0/15
+expect_out "pool del, options first" "deleted 198.18.0.0/15" "$PG" pool del "${D[@]}" 198.18.0.0/15
 expect_out "pool list --json" '"prefix":"198.51.100.0/24"' "$PG" pool list --json "${D[@]}"
 [ "$(jq_py 'len(d)')" = 3 ] && ok "three pools" || bad "pool count: $(cat "$TMP/out")"
 expect_out "pool del" "deleted 198.51.100.0/24" "$PG" pool del 198.51.100.0/24 "${D[@]}"

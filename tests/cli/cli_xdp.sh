@@ -29,6 +29,7 @@ expect_err "extra argument" "unexpected argument" "$PG" detach a b
 expect_err "two targets" "not both" "$PG" stats --iface lo --dpdk
 expect_err "option value missing" "needs a value" "$PG" attach lo --config
 expect_err "--count without --watch" "only makes sense with --watch" "$PG" stats --count 2 --iface lo
+expect_err "no command: a one-line hint" "no command given \\(try 'pawsguard help'" "$PG"
 expect_out "help" "pawsguard pool add CIDR" "$PG" help
 expect_out "verb --help" "add \\(or change\\) a NAT pool" "$PG" pool add --help
 expect_out "--version" "^pawsguard [0-9]" "$PG" --version
