@@ -147,10 +147,12 @@ PG_INLINE struct pg_source *pg_env_source(struct pg_env *e, const struct pg_addr
 	s = bpf_map_lookup_elem(&pg_sources, a);
 	if (s || !create)
 		return s;
-	/* NOEXIST: if another CPU created it meanwhile, use theirs. */
-	bpf_map_update_elem(&pg_sources, a, &zero, BPF_NOEXIST);
+	/* NOEXIST: if another CPU created it meanwhile, use theirs (and it counted it). */
+	if (!bpf_map_update_elem(&pg_sources, a, &zero, BPF_NOEXIST))
+		e->st->c[PG_STAT_SOURCE_NEW]++;
 	s = bpf_map_lookup_elem(&pg_sources, a);
-	e->st->c[s ? PG_STAT_SOURCE_NEW : PG_STAT_TABLE_FULL]++;
+	if (!s)
+		e->st->c[PG_STAT_TABLE_FULL]++;
 	return s;
 }
 
@@ -350,7 +352,7 @@ int pg_tc_egress(struct __sk_buff *skb)
 	uint8_t *data, *end, *o;
 	struct pg_env env;
 	struct pg_pkt pkt;
-	uint32_t tsecr = 0, from, to, csum_off;
+	uint32_t tsecr = 0, from, to, csum_off, toff, old;
 	uint64_t now;
 
 	if (!pg_env_init(&env, &now))
@@ -366,6 +368,7 @@ int pg_tc_egress(struct __sk_buff *skb)
 	o = pg_ts_ptr(&pkt);
 	if (!o)
 		return TC_ACT_OK;
+	toff = (uint32_t)(o + 6 - data);
 	pg_put_be32(o + 6, tsecr);
 	/*
 	 * bpf_l4_csum_replace knows CHECKSUM_PARTIAL (the field then holds only the pseudo
@@ -379,7 +382,13 @@ int pg_tc_egress(struct __sk_buff *skb)
 		to = pg_csum_oddswap32(to);
 	}
 	csum_off = (uint32_t)(pkt.th - data) + PG_TCP_CSUM_OFF;
-	bpf_l4_csum_replace(skb, csum_off, pg_htonl(from), pg_htonl(to), 4);
+	if (bpf_l4_csum_replace(skb, csum_off, pg_htonl(from), pg_htonl(to), 4)) {
+		/* The checksum could not follow: put the echo back as it was (fail open). */
+		old = pg_htonl(pkt.tsecr);
+		bpf_skb_store_bytes(skb, toff, &old, sizeof(old), 0);
+		return TC_ACT_OK;
+	}
+	env.st->c[PG_STAT_TSECR_TRANSLATED]++;
 	return TC_ACT_OK;
 }
 

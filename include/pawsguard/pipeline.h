@@ -446,7 +446,6 @@ PG_INLINE int pg_egress_decide(struct pg_env *env, struct pg_seg *sg)
 	}
 	sg->out = pg_flow_tsecr(f, sg->tsecr);
 	pg_flow_touch(f, sg->flags, false, now);
-	st->c[PG_STAT_TSECR_TRANSLATED]++;
 	return PG_SEG_TSECR;
 }
 
@@ -513,7 +512,6 @@ PG_INLINE int pg_egress_fast(struct pg_env *env, struct pg_seg *sg)
 		return PG_SEG_SLOW;
 	sg->out = pg_flow_tsecr(f, sg->tsecr);
 	pg_flow_touch(f, sg->flags, false, sg->now);
-	pg_env_stats(env)->c[PG_STAT_TSECR_TRANSLATED]++;
 	return PG_SEG_TSECR;
 }
 #endif
@@ -568,7 +566,8 @@ PG_INLINE int pg_ingress(struct pg_env *env, uint8_t *data, uint8_t *end, uint64
  * Server to client: parse and decide the TSecr translation without writing it, for
  * dataplanes that fix the checksum their own way (TC: bpf_l4_csum_replace knows
  * CHECKSUM_PARTIAL), and that may see only the headers of a longer packet (len, see
- * pg_parse_len()). Returns PG_V_MODIFIED with *tsecr set to the value to write.
+ * pg_parse_len()). Returns PG_V_MODIFIED with *tsecr set to the value to write; the caller
+ * counts PG_STAT_TSECR_TRANSLATED once it is written.
  */
 PG_INLINE int pg_egress_parse_decide(struct pg_env *env, struct pg_pkt *pkt, uint8_t *data,
 				     uint8_t *end, uint32_t len, uint64_t now, uint32_t *tsecr)
@@ -606,6 +605,7 @@ PG_INLINE int pg_egress_len(struct pg_env *env, uint8_t *data, uint8_t *end, uin
 		return PG_V_PASS;
 	if (pg_ts_set_tsecr(&pkt, tsecr))
 		return PG_V_PASS;
+	pg_env_stats(env)->c[PG_STAT_TSECR_TRANSLATED]++;
 	return PG_V_MODIFIED;
 }
 
