@@ -346,6 +346,13 @@ int pg_dpdk_open(struct pg_target *t, const char *prefix, char *err, size_t el)
 		return -EINVAL;
 	}
 	snprintf(t->name, sizeof(t->name), "%s", prefix);
+	/* The appliance runs as root and its telemetry socket is root's: say so, not "absent". */
+	if (geteuid() != 0) {
+		snprintf(err, el,
+			 "permission denied: run as root (the appliance's telemetry socket "
+			 "is root's)");
+		return -EPERM;
+	}
 	fd = pg_tel_connect(prefix, &t->max_output, err, el);
 	if (fd < 0)
 		return fd;

@@ -58,6 +58,8 @@ expect_out "pool list --json" '"prefix":"198.51.100.0/24"' "$PG" pool list --jso
 expect_out "pool del" "deleted 198.51.100.0/24" "$PG" pool del 198.51.100.0/24 "${D[@]}"
 expect_err "pool del absent" "198.51.100.0/24" "$PG" pool del 198.51.100.0/24 "${D[@]}"
 expect_err "bad CIDR" "bad CIDR" "$PG" pool add 300.1.1.1/8 "${D[@]}"
+expect_err "a user who is not root is refused, not told it is absent" "permission denied: run as root" \
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$PG" stats "${D[@]}"
 
 echo "== counters, sources, flows, suggest"
 expect_out "stats" "^pawsguard dpdk $PREFIX" "$PG" stats "${D[@]}"
