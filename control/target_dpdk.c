@@ -196,32 +196,65 @@ static int pg_tel_array(struct pg_target *t, const char *cmd, const char *param,
 	return 0;
 }
 
+/*
+ * Every pool: one reply holds what fits in 16 KB, so page through them by offset until a
+ * page comes back empty (bounded: a page holds at least one pool, there are at most
+ * PG_MAX_POOLS_ANY of them). A listing is complete or an error, never cut.
+ */
+#define PG_MAX_POOLS_ANY 65536
+
 static int pg_dpdk_pool_list(struct pg_target *t, struct pg_pool_entry **out, size_t *n, char *err,
 			     size_t el)
 {
 	struct json_object *root, *val;
-	struct pg_pool_entry *v;
-	size_t i, cnt;
+	struct pg_pool_entry *v = NULL, *nv;
+	size_t i, cnt, have = 0;
+	char off[24];
 	int rc;
 
-	rc = pg_tel_array(t, "/pawsguard/pools", NULL, &root, &val, &cnt, sizeof(*v), (void **)&v,
-			  err, el);
-	if (rc)
-		return rc;
-	*n = 0;
-	for (i = 0; i < cnt; i++) {
-		struct json_object *o = json_object_array_get_idx(val, i);
-		char cerr[PG_ERRLEN];
+	for (;;) {
+		snprintf(off, sizeof(off), "%zu", have);
+		rc = pg_tel_cmd(t, "/pawsguard/pools", off, &root, &val, err, el);
+		if (rc) {
+			free(v);
+			return rc;
+		}
+		cnt = json_object_is_type(val, json_type_array) ? json_object_array_length(val) : 0;
+		if (!cnt) {
+			json_object_put(root);
+			break;
+		}
+		nv = have + cnt <= PG_MAX_POOLS_ANY ? realloc(v, (have + cnt) * sizeof(*v)) : NULL;
+		if (!nv) {
+			json_object_put(root);
+			free(v);
+			snprintf(err, el,
+				 have + cnt > PG_MAX_POOLS_ANY ? "more than %u pools listed"
+							       : "out of memory",
+				 PG_MAX_POOLS_ANY);
+			return -ENOMEM;
+		}
+		v = nv;
+		for (i = 0; i < cnt; i++) {
+			struct json_object *o = json_object_array_get_idx(val, i);
+			char cerr[PG_ERRLEN];
 
-		if (pg_cidr_parse(pg_jstr(o, "prefix"), &v[*n].cidr, cerr, sizeof(cerr)))
-			continue;
-		if (pg_action_parse(pg_jstr(o, "action"), &v[*n].action))
-			continue;
-		(*n)++;
+			if (pg_cidr_parse(pg_jstr(o, "prefix"), &v[have + i].cidr, cerr,
+					  sizeof(cerr)) ||
+			    pg_action_parse(pg_jstr(o, "action"), &v[have + i].action)) {
+				json_object_put(root);
+				free(v);
+				snprintf(err, el,
+					 "the appliance listed a pool that does not parse");
+				return -EPROTO;
+			}
+		}
+		have += cnt;
+		json_object_put(root);
 	}
-	json_object_put(root);
-	*out = v;
-	return 0;
+	*out = v ? v : calloc(1, sizeof(*v));
+	*n = have;
+	return *out ? 0 : -ENOMEM;
 }
 
 static int pg_dpdk_stats(struct pg_target *t, struct pg_stats_rec *out, char *err, size_t el)

@@ -9,7 +9,9 @@
  *                                 "tx_dropped", "lcores", and the
  *                                 appliance's own "ring_dropped", "handed_off",
  *                                 "rx_packets", "tx_packets"
- *   /pawsguard/pools              [{"prefix": "203.0.113.0/24", "action": "rewrite"}, ...]
+ *   /pawsguard/pools[,OFFSET]     [{"prefix": "203.0.113.0/24", "action": "rewrite"}, ...]
+ *                                 from OFFSET on, as many as fit in one reply: page on with
+ *                                 OFFSET + what came until a page is empty
  *   /pawsguard/pool_add,CIDR[ ACTION]   {"ok": 1} or {"error": "..."}; ACTION rewrite|strip
  *                                 (default rewrite), after a space or a comma
  *   /pawsguard/pool_del,CIDR      {"ok": 1} or {"error": "..."}
@@ -135,33 +137,43 @@ static void pg_cmd_stats(struct pg_json *j)
 	      pg_app.n_workers);
 }
 
-/* Append one list element, or nothing if it (and the list's end) would not fit. */
-static void pg_jelem(struct pg_json *j, bool first, const char *elem)
+/* Append one list element; false, appending nothing, if it (and the list's end) would not fit. */
+static bool pg_jelem(struct pg_json *j, bool first, const char *elem)
 {
 	size_t need = strlen(elem) + (first ? 0 : 2);
 
 	if (j->full || j->len + need + PG_TEL_TAIL > j->cap)
-		return;
+		return false;
 	pg_jf(j, "%s%s", first ? "" : ", ", elem);
+	return true;
 }
 
-static void pg_cmd_pools(struct pg_json *j)
+/*
+ * The pools in the order added, from OFFSET (the parameter, default 0) on, as many as fit in
+ * one reply: a client pages with the count it got until a page is empty (the CLI does).
+ */
+static void pg_cmd_pools(struct pg_json *j, const char *params)
 {
 	const struct pg_pools *p;
 	char prefix[64], elem[160];
 	struct pg_json e = {.p = elem, .cap = sizeof(elem) - 1};
-	uint32_t i;
+	uint32_t i, off = 0;
 
+	if (params && *params && pg_parse_u32(params, 0, UINT32_MAX, &off)) {
+		pg_jf(j, "{\"error\": \"usage: /pawsguard/pools[,OFFSET]\"}");
+		return;
+	}
 	pg_jf(j, "[");
 	pthread_mutex_lock(&pg_app.ctl_lock);
 	p = pg_app.pools;
-	for (i = 0; p && i < p->n; i++) {
+	for (i = off; p && i < p->n; i++) {
 		pg_cidr_format(&p->list[i].cidr, prefix, sizeof(prefix));
 		e.len = 0;
 		e.full = false;
 		pg_jf(&e, "{\"prefix\": \"%s\", \"action\": \"%s\"}", prefix,
 		      pg_action_name(p->list[i].action));
-		pg_jelem(j, i == 0, elem);
+		if (!pg_jelem(j, i == off, elem))
+			break;
 	}
 	pthread_mutex_unlock(&pg_app.ctl_lock);
 	pg_jf(j, "]");
@@ -349,7 +361,7 @@ static bool pg_cmd_value(const char *cmd, const char *params, struct pg_json *j)
 	if (!strcmp(cmd, "/pawsguard/stats"))
 		pg_cmd_stats(j);
 	else if (!strcmp(cmd, "/pawsguard/pools"))
-		pg_cmd_pools(j);
+		pg_cmd_pools(j, params);
 	else if (!strcmp(cmd, "/pawsguard/pool_add"))
 		pg_cmd_pool_change(j, params, false);
 	else if (!strcmp(cmd, "/pawsguard/pool_del"))
