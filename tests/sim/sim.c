@@ -8,7 +8,7 @@
  * onto a few outside ports and reuses the port of a finished connection. Every frame a
  * client sends goes through pg_ingress() and then to a model of the server; every frame
  * the server sends goes through pg_egress() and then to the client. The server applies
- * the rules of BACKGROUND.md on the bytes it receives:
+ * the rules of docs/DESIGN.md, "The failure", on the bytes it receives:
  *   (1) the legacy per-peer check (tcp_tw_recycle, kernels < 4.12),
  *   (2) the TIME-WAIT check, the server closing first and keeping TIME-WAIT 60 s,
  *   (3) per-connection PAWS;
@@ -25,7 +25,7 @@
  * invariant: a forwarded SYN's TSval is >= every TSval forwarded for the source in the
  * previous 60 s.
  *
- * Flow entries can be lost (docs/DESIGN.md, "Flow state is recoverable, not precious"):
+ * Flow entries can be lost (docs/DESIGN.md, "Learning a flow's offset"):
  * pawsguard restarts, fails over to a second instance that shares only the realtime clock,
  * or a flood of spoofed SYNs fills its table (which then evicts by class, see sim_env.h).
  * The server then does what Linux does: it ACKs the data it accepts, answers a segment its
@@ -252,7 +252,7 @@ static const struct scen scens[] = {
 		 * source loses its option from the start: no connection of the source ever has
 		 * timestamps, so the server never remembers a TSval for the address. The
 		 * TIME-WAIT rule is not claimed: a SYN meeting a TIME-WAIT without timestamps
-		 * is accepted only if its ISN is after rcv_nxt (BACKGROUND.md), which is luck.
+		 * is accepted only if its ISN is after rcv_nxt (docs/DESIGN.md, "The failure"): luck.
 		 */
 		.name = "strip",
 		.what = "pool action strip: TS option removed from every SYN of the source",
@@ -274,9 +274,9 @@ static const struct scen scens[] = {
 		 * sockets and per-peer memory. Clocks up to 1 kHz only: DESIGN promises that
 		 * vclock + the unknown-source margin keeps new SYNs above what the previous run
 		 * forwarded "from a client clock running a little fast". Every connection open
-		 * at the restart must survive (docs/DESIGN.md, "Flow state is recoverable, not
-		 * precious"): its next segment goes out as an orphan's, 2^30 ms behind the
-		 * clock, the server drops it by PAWS and answers with a duplicate ACK carrying
+		 * at the restart must survive (docs/DESIGN.md, "Learning a flow's offset"): its
+		 * next segment goes out as an orphan's, 2^30 ms behind the clock, the server
+		 * drops it by PAWS and answers with a duplicate ACK carrying
 		 * ts_recent, pawsguard learns the offset from that echo, and the client
 		 * retransmits what was dropped. Each connection loses at most the segments it
 		 * sent before the echo, no more than one round trip's worth, and learns within
