@@ -174,29 +174,6 @@ static uint64_t pg_jnum(struct json_object *o, const char *k)
 }
 
 /*
- * Run a command whose reply is an array: *val is the array, *cnt its length, and *v an
- * array of cnt zeroed records of size sz (at least one, so callers never see NULL).
- * The caller puts *root.
- */
-static int pg_tel_array(struct pg_target *t, const char *cmd, const char *param,
-			struct json_object **root, struct json_object **val, size_t *cnt, size_t sz,
-			void **v, char *err, size_t el)
-{
-	int rc = pg_tel_cmd(t, cmd, param, root, val, err, el);
-
-	if (rc)
-		return rc;
-	*cnt = json_object_is_type(*val, json_type_array) ? json_object_array_length(*val) : 0;
-	*v = calloc(*cnt ? *cnt : 1, sz);
-	if (!*v) {
-		json_object_put(*root);
-		snprintf(err, el, "out of memory");
-		return -ENOMEM;
-	}
-	return 0;
-}
-
-/*
  * Every pool: one reply holds what fits in 16 KB, so page through them by offset until a
  * page comes back empty (bounded: a page holds at least one pool, there are at most
  * PG_MAX_POOLS_ANY of them). A listing is complete or an error, never cut.
@@ -286,66 +263,105 @@ static void pg_addr_parse(const char *s, struct pg_addr *a)
 	inet_pton(AF_INET6, s, a->b);
 }
 
+/*
+ * Every entry of a table, a page at a time (/pawsguard/flows,page,W,POS: the workers' slots
+ * in order, as many per page as fit one reply) until the appliance says there is no next
+ * page. parse fills one record from a JSON entry. A listing is complete or an error.
+ */
+static int pg_tel_pages(struct pg_target *t, const char *cmd, size_t sz,
+			void (*parse)(struct json_object *o, void *rec), void **out, size_t *n,
+			char *err, size_t el)
+{
+	struct json_object *root, *val, *ents, *next;
+	char cursor[48] = "page,0,0";
+	size_t have = 0, cnt, i, pages;
+	uint8_t *v = NULL, *nv;
+	int rc;
+
+	/* Bounded: a page holds at least one entry of at most 2^26 per worker and table. */
+	for (pages = 0; pages < (1U << 26); pages++) {
+		rc = pg_tel_cmd(t, cmd, cursor, &root, &val, err, el);
+		if (rc) {
+			free(v);
+			return rc;
+		}
+		if (!json_object_object_get_ex(val, "entries", &ents) ||
+		    !json_object_is_type(ents, json_type_array) ||
+		    !json_object_object_get_ex(val, "next", &next)) {
+			json_object_put(root);
+			free(v);
+			snprintf(err, el,
+				 "the appliance does not page %s (an older pawsguard-dpdk?)", cmd);
+			return -EPROTO;
+		}
+		cnt = json_object_array_length(ents);
+		nv = realloc(v, (have + cnt + 1) * sz);
+		if (!nv) {
+			json_object_put(root);
+			free(v);
+			snprintf(err, el, "out of memory");
+			return -ENOMEM;
+		}
+		v = nv;
+		memset(v + have * sz, 0, (cnt + 1) * sz);
+		for (i = 0; i < cnt; i++)
+			parse(json_object_array_get_idx(ents, i), v + (have + i) * sz);
+		have += cnt;
+		if (!next || json_object_is_type(next, json_type_null)) {
+			json_object_put(root);
+			*out = v;
+			*n = have;
+			return 0;
+		}
+		snprintf(cursor, sizeof(cursor), "page,%s", json_object_get_string(next));
+		json_object_put(root);
+	}
+	free(v);
+	snprintf(err, el, "%s: the appliance kept paging", cmd);
+	return -EPROTO;
+}
+
+static void pg_src_of_json(struct json_object *o, void *rec)
+{
+	struct pg_src_rec *r = rec;
+	uint32_t act = PG_ACT_NONE;
+
+	pg_addr_parse(pg_jstr(o, "addr"), &r->addr);
+	pg_action_parse(pg_jstr(o, "action"), &act);
+	r->s.action = act;
+	r->s.syns = (uint32_t)pg_jnum(o, "syns");
+	r->s.backwards = (uint32_t)pg_jnum(o, "backwards");
+	r->s.max_fwd = pg_jnum(o, "max_fwd"); /* unwrapped, 64-bit */
+	r->s.raw_max = (uint32_t)pg_jnum(o, "raw_max");
+	r->s.flows = (uint32_t)pg_jnum(o, "flows");
+	r->age_ms = pg_jnum(o, "age_ms");
+}
+
+static void pg_flow_of_json(struct json_object *o, void *rec)
+{
+	struct pg_flow_rec *r = rec;
+
+	pg_addr_parse(pg_jstr(o, "client"), &r->k.client);
+	pg_addr_parse(pg_jstr(o, "server"), &r->k.server);
+	r->k.cport = htons((uint16_t)pg_jnum(o, "cport"));
+	r->k.sport = htons((uint16_t)pg_jnum(o, "sport"));
+	r->f.offset = (uint32_t)pg_jnum(o, "offset");
+	r->f.state = pg_flow_state_parse(pg_jstr(o, "state"));
+	r->age_ms = pg_jnum(o, "age_ms");
+}
+
 static int pg_dpdk_sources(struct pg_target *t, struct pg_src_rec **out, size_t *n, char *err,
 			   size_t el)
 {
-	struct json_object *root, *val;
-	struct pg_src_rec *v;
-	size_t i, cnt;
-	int rc;
-
-	rc = pg_tel_array(t, "/pawsguard/sources", "500", &root, &val, &cnt, sizeof(*v),
-			  (void **)&v, err, el);
-	if (rc)
-		return rc;
-	for (i = 0; i < cnt; i++) {
-		struct json_object *o = json_object_array_get_idx(val, i);
-		uint32_t act = PG_ACT_NONE;
-
-		pg_addr_parse(pg_jstr(o, "addr"), &v[i].addr);
-		pg_action_parse(pg_jstr(o, "action"), &act);
-		v[i].s.action = act;
-		v[i].s.syns = (uint32_t)pg_jnum(o, "syns");
-		v[i].s.backwards = (uint32_t)pg_jnum(o, "backwards");
-		v[i].s.max_fwd = pg_jnum(o, "max_fwd"); /* unwrapped, 64-bit */
-		v[i].s.raw_max = (uint32_t)pg_jnum(o, "raw_max");
-		v[i].s.flows = (uint32_t)pg_jnum(o, "flows");
-		v[i].age_ms = pg_jnum(o, "age_ms");
-	}
-	json_object_put(root);
-	*out = v;
-	*n = cnt;
-	return 0;
+	return pg_tel_pages(t, "/pawsguard/sources", sizeof(**out), pg_src_of_json, (void **)out, n,
+			    err, el);
 }
 
 static int pg_dpdk_flows(struct pg_target *t, struct pg_flow_rec **out, size_t *n, char *err,
 			 size_t el)
 {
-	struct json_object *root, *val;
-	struct pg_flow_rec *v;
-	size_t i, cnt;
-	int rc;
-
-	rc = pg_tel_array(t, "/pawsguard/flows", "500", &root, &val, &cnt, sizeof(*v), (void **)&v,
-			  err, el);
-	if (rc)
-		return rc;
-	for (i = 0; i < cnt; i++) {
-		struct json_object *o = json_object_array_get_idx(val, i);
-		const char *st = pg_jstr(o, "state");
-
-		pg_addr_parse(pg_jstr(o, "client"), &v[i].k.client);
-		pg_addr_parse(pg_jstr(o, "server"), &v[i].k.server);
-		v[i].k.cport = htons((uint16_t)pg_jnum(o, "cport"));
-		v[i].k.sport = htons((uint16_t)pg_jnum(o, "sport"));
-		v[i].f.offset = (uint32_t)pg_jnum(o, "offset");
-		v[i].f.state = pg_flow_state_parse(st);
-		v[i].age_ms = pg_jnum(o, "age_ms");
-	}
-	json_object_put(root);
-	*out = v;
-	*n = cnt;
-	return 0;
+	return pg_tel_pages(t, "/pawsguard/flows", sizeof(**out), pg_flow_of_json, (void **)out, n,
+			    err, el);
 }
 
 static void pg_dpdk_close(struct pg_target *t)

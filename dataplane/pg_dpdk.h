@@ -62,6 +62,7 @@
 #define PG_TX_RETRIES	4    /* tx_burst calls for one flush before the rest is dropped */
 #define PG_RING_SIZE	4096 /* per-worker handoff ring */
 #define PG_DUMP_MAX	500  /* most entries one /pawsguard/sources or /flows returns */
+#define PG_DUMP_PAGE	80   /* entries of one page (always fits in one 16 KB reply) */
 #define PG_DUMP_SLICE	8192 /* table slots a worker scans per loop iteration for a dump */
 #define PG_EVICT_WINDOW 32   /* used slots looked at to choose an eviction victim */
 #define PG_MAX_POOLS	4096
@@ -164,6 +165,14 @@ struct pg_dump {
 	uint32_t req_seq; /* written by the control path */
 	uint32_t kind;
 	uint32_t limit;
+	/*
+	 * Page mode (page != 0): the used slots from position start on, in position order, at
+	 * most limit of them; the worker sets next to the position after the last one it took
+	 * (the table size when none is left). A listing pages through every entry this way.
+	 */
+	uint32_t page;
+	uint32_t start;
+	uint32_t next;
 	uint32_t ack_seq __rte_cache_aligned; /* written by the worker */
 	uint32_t seq;			      /* request being answered */
 	uint32_t cursor;

@@ -434,8 +434,34 @@ void pg_dump_step(struct pg_worker *w)
 
 	if (d->seq != seq) {
 		d->seq = seq;
-		d->cursor = 0;
+		d->cursor = d->page ? d->start : 0;
+		if (d->cursor > t->size)
+			d->cursor = t->size;
 		d->n = 0;
+	}
+	if (d->page) {
+		/* Position order from start: no heap, the next page goes on from here. */
+		end = d->cursor + PG_DUMP_SLICE < t->size ? d->cursor + PG_DUMP_SLICE : t->size;
+		for (pos = d->cursor; pos < end && d->n < d->limit; pos++) {
+			slot = pg_tab_slot(t, pos);
+			if (!*pg_slot_used(t, slot))
+				continue;
+			r = &d->recs[d->n++];
+			r->last_ns = pg_slot_last_ns(slot);
+			if (src) {
+				r->src.addr = ((struct pg_src_slot *)slot)->key;
+				r->src.s = ((struct pg_src_slot *)slot)->s;
+			} else {
+				r->flow.k = ((struct pg_flow_slot *)slot)->key;
+				r->flow.f = ((struct pg_flow_slot *)slot)->f;
+			}
+		}
+		d->cursor = pos;
+		if (pos == t->size || d->n == d->limit) {
+			d->next = pos;
+			__atomic_store_n(&d->ack_seq, seq, __ATOMIC_RELEASE);
+		}
+		return;
 	}
 	end = d->cursor + PG_DUMP_SLICE < t->size ? d->cursor + PG_DUMP_SLICE : t->size;
 	for (pos = d->cursor; pos < end; pos++) {

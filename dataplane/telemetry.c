@@ -19,6 +19,8 @@
  *                                   "flows","age_ms"}, ...] most recent first
  *   /pawsguard/flows[,LIMIT]      [{"client","cport","server","sport","offset","state",
  *                                   "age_ms"}, ...] most recent first
+ *   /pawsguard/flows,page,W,POS   {"entries": [...], "next": "W,POS" | null}: every entry,
+ *   /pawsguard/sources,page,W,POS a page at a time (table order), from "0,0" until null
  *
  * DPDK 22.11's rte_tel_data cannot hold a dict inside an array (containers are arrays of
  * scalars only; rte_tel_data_add_array_container returns -EINVAL for a dict), so the JSON is
@@ -319,6 +321,68 @@ static void pg_rec_json(struct pg_json *e, uint32_t kind, const struct pg_dump_r
 	}
 }
 
+/*
+ * One page of a complete listing: worker w's used slots from position pos on, at most
+ * PG_DUMP_PAGE of them, and where the next page starts ("next": "W,POS", or null after the
+ * last worker). With ctl_lock held.
+ */
+static void pg_cmd_page(struct pg_json *j, uint32_t kind, uint32_t w, uint32_t pos)
+{
+	uint64_t deadline = pg_realtime_ns() + PG_DUMP_WAIT_NS, now;
+	char elem[512];
+	struct pg_json e = {.p = elem, .cap = sizeof(elem) - 1};
+	struct pg_dump *dp;
+	uint32_t i, next_w = w, next_pos;
+	size_t start = j->len;
+
+	if (w >= pg_app.n_workers) {
+		pg_jf(j, "{\"entries\": [], \"next\": null}");
+		return;
+	}
+	dp = &pg_app.workers[w].dump;
+	if (!__atomic_load_n(&pg_app.workers[w].running, __ATOMIC_ACQUIRE) ||
+	    !pg_wait_ack(dp, deadline)) {
+		pg_jerror(j, "a worker did not answer");
+		return;
+	}
+	dp->kind = kind;
+	dp->limit = PG_DUMP_PAGE;
+	dp->page = 1;
+	dp->start = pos;
+	__atomic_store_n(&dp->req_seq, dp->req_seq + 1, __ATOMIC_RELEASE);
+	if (!pg_wait_ack(dp, deadline)) {
+		dp->page = 0; /* only read by the worker with the next request */
+		pg_jerror(j, "a worker did not answer");
+		return;
+	}
+	dp->page = 0;
+	next_pos = dp->next;
+	if (next_pos >=
+	    (kind == PG_DUMP_SOURCES ? pg_app.workers[w].src.size : pg_app.workers[w].flow.size)) {
+		next_w = w + 1;
+		next_pos = 0;
+	}
+	now = pg_realtime_ns();
+	pg_jf(j, "{\"entries\": [");
+	for (i = 0; i < dp->n; i++) {
+		e.len = 0;
+		e.full = false;
+		pg_rec_json(&e, kind, &dp->recs[i], now);
+		if (!pg_jelem(j, i == 0, elem)) {
+			/* PG_DUMP_PAGE is chosen to fit: never hand out a cut page. */
+			j->len = start;
+			j->p[start] = '\0';
+			j->full = false;
+			pg_jerror(j, "a page did not fit in one reply");
+			return;
+		}
+	}
+	if (next_w < pg_app.n_workers)
+		pg_jf(j, "], \"next\": \"%u,%u\"}", next_w, next_pos);
+	else
+		pg_jf(j, "], \"next\": null}");
+}
+
 static void pg_cmd_dump(struct pg_json *j, uint32_t kind, const char *params)
 {
 	struct pg_dump_rec *recs;
@@ -327,6 +391,24 @@ static void pg_cmd_dump(struct pg_json *j, uint32_t kind, const char *params)
 	struct pg_json e = {.p = elem, .cap = sizeof(elem) - 1};
 	uint64_t now;
 
+	if (params && !strncmp(params, "page,", 5)) {
+		char buf[64], *c;
+		uint32_t w, pos;
+
+		snprintf(buf, sizeof(buf), "%s", params + 5);
+		c = strchr(buf, ',');
+		if (c)
+			*c++ = '\0';
+		if (!c || pg_parse_u32(buf, 0, UINT32_MAX, &w) ||
+		    pg_parse_u32(c, 0, UINT32_MAX, &pos)) {
+			pg_jerror(j, "usage: page,WORKER,POSITION");
+			return;
+		}
+		pthread_mutex_lock(&pg_app.ctl_lock);
+		pg_cmd_page(j, kind, w, pos);
+		pthread_mutex_unlock(&pg_app.ctl_lock);
+		return;
+	}
 	if (params && *params) {
 		if (pg_parse_u32(params, 0, UINT32_MAX, &limit)) {
 			pg_jerror(j, "LIMIT must be a number");

@@ -112,6 +112,33 @@ expect_out "pool flush: all 700" "flushed 700 pools" "$PG" pool flush "${D[@]}"
 [ "$("$PG" pool list "${D[@]}" | wc -l)" = 1 ] && ok "none left after the flush" || bad "pools left after the flush"
 dp_stop 10 || bad "appliance stop"
 
+echo "== 6000 flows from 1500 sources: flows and sources list every one, a page at a time"
+"$PG_PYTHON" - "$TMP/many.pcap" <<'PY' || bad "many-flows pcap"
+import sys
+from scapy.all import Ether, IP, TCP, wrpcap
+opts = [("MSS", 1460), ("SAckOK", b""), ("Timestamp", (5000, 0)), ("NOP", None), ("WScale", 7)]
+wrpcap(sys.argv[1], [Ether(src="02:00:00:00:00:02", dst="02:00:00:00:00:01") /
+                     IP(src="10.2.%d.%d" % (i % 1500 // 250, i % 1500 % 250 + 1), dst="192.0.2.1") /
+                     TCP(sport=20000 + i // 1500, dport=80, flags="S", seq=i, options=opts)
+                     for i in range(6000)])
+PY
+# shellcheck disable=SC2046 # word splitting of the EAL options is intended
+dp_start "$TMP/many.out" "$BIN" $(dp_eal "$PREFIX") $(dp_lcores 1) \
+	--vdev="net_pcap0,rx_pcap=$TMP/many.pcap" --vdev=net_null0,no-rx=1 -- \
+	--pool 10.0.0.0/8 --max-flows 8192 --max-sources 4096
+if dp_ready "$PREFIX" 20 &&
+	"$PG_PYTHON" "$PGTEL" --wait "$PREFIX" /pawsguard/stats tx_packets 6000 --timeout 30 >/dev/null; then
+	n=$("$PG" flows --json --limit 100000 "${D[@]}" | "$PG_PYTHON" -c 'import json, sys; print(len(json.load(sys.stdin)))')
+	[ "$n" = 6000 ] && ok "flows: all 6000" || bad "flows lists $n of 6000"
+	n=$("$PG" sources --json --limit 100000 "${D[@]}" | "$PG_PYTHON" -c 'import json, sys; print(len(json.load(sys.stdin)))')
+	[ "$n" = 1500 ] && ok "sources: all 1500" || bad "sources lists $n of 1500"
+	n=$("$PG" flows --json --limit 5 "${D[@]}" | "$PG_PYTHON" -c 'import json, sys; print(len(json.load(sys.stdin)))')
+	[ "$n" = 5 ] && ok "flows --limit 5: five" || bad "flows --limit 5 lists $n"
+else
+	bad "the appliance did not take the 6000 SYNs: $(tail -3 "$TMP/many.out")"
+fi
+dp_stop 10 || bad "appliance stop"
+
 [ "$fails" = 0 ] && { echo "cli dpdk: all checks passed"; exit 0; }
 echo "cli dpdk: $fails check(s) failed"
 exit 1
