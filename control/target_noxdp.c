@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * The XDP target of a CLI built without the BPF toolchain (meson -Dbpf=disabled): a host
+ * that runs only the DPDK appliance still gets `pawsguard ... --dpdk`. Every XDP verb says
+ * in one line why it cannot run.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "target.h"
+
+#define PG_NO_XDP "this pawsguard was built without BPF support (meson -Dbpf=disabled): only --dpdk"
+
+void pg_lib_logging(void)
+{
+}
+
+uint64_t pg_realtime_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * PG_SEC_NS + (uint64_t)ts.tv_nsec;
+}
+
+int pg_xdp_open(struct pg_target *t, const char *iface, char *err, size_t el)
+{
+	(void)t;
+	(void)iface;
+	snprintf(err, el, "%s", PG_NO_XDP);
+	return -ENOTSUP;
+}
+
+int pg_xdp_attach(const struct pg_attach_opts *o, char *err, size_t el)
+{
+	(void)o;
+	snprintf(err, el, "%s", PG_NO_XDP);
+	return -ENOTSUP;
+}
+
+int pg_xdp_detach(const char *iface, char *err, size_t el)
+{
+	(void)iface;
+	snprintf(err, el, "%s", PG_NO_XDP);
+	return -ENOTSUP;
+}
+
+int pg_xdp_list(char names[][64], int max)
+{
+	(void)names;
+	(void)max;
+	return 0;
+}
