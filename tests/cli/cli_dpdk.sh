@@ -85,7 +85,8 @@ expect_out "suggest" "pawsguard pool add 192.0.2.10/32 --dpdk $PREFIX" "$PG" sug
 expect_out "suggest --json" '"backwards":2' "$PG" suggest --json "${D[@]}"
 
 echo "== the one running target is found without --dpdk"
-if [ -z "$(ls /sys/fs/bpf/pawsguard 2>/dev/null)" ] && [ "$(ls /var/run/dpdk | wc -l)" = 1 ]; then
+if [ -z "$(ls /sys/fs/bpf/pawsguard 2>/dev/null)" ] &&
+	[ "$(find /var/run/dpdk -mindepth 1 -maxdepth 1 | wc -l)" = 1 ]; then
 	expect_out "stats without a target" "^pawsguard dpdk $PREFIX" "$PG" stats
 else
 	echo "skip - other pawsguard targets are running on this machine"

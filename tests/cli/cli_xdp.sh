@@ -36,6 +36,7 @@ expect_out "--version" "^pawsguard [0-9]" "$PG" --version
 
 [ "$(id -u)" = 0 ] || { echo "SKIP: the rest needs root"; exit 77; }
 
+# shellcheck disable=SC2317 # called by the trap
 cleanup() {
 	nsenter --net="/run/netns/$NS" "$PG" detach pgca >/dev/null 2>&1
 	ip netns del "$NS" 2>/dev/null

@@ -91,7 +91,8 @@ fi
 m=$(stat -c %a "$C")
 [ "$m" = 640 ] && ok "mode kept (0640)" || bad "mode $m after save, was 0640"
 expect_out "the saved file loads back" "10.3.0.0/16" pgc pool list --iface pgfa
-ls -a "$TMP" | grep -q '^\.c\.conf\.' && bad "a temporary file was left" || ok "no temporary file left"
+left=("$TMP"/.c.conf.*)
+[ -e "${left[0]}" ] && bad "a temporary file was left: ${left[*]}" || ok "no temporary file left"
 
 mkdir "$MNT"
 mount -t tmpfs -o size=16k tmpfs "$MNT" || { bad "tmpfs"; exit 1; }
@@ -101,7 +102,8 @@ for i in $(seq 1 200); do pgc pool add "10.100.$i.0/24" --iface pgfa >/dev/null 
 expect_err "a full filesystem" "cannot .*p.conf: No space left on device" pgc pool save "$MNT/p.conf" --iface pgfa
 [ "$(cat "$MNT/p.conf")" = "pool 10.1.0.0/16" ] && ok "the old file is intact" ||
 	bad "the old file changed: $(head -c 100 "$MNT/p.conf")"
-ls -a "$MNT" | grep -q '^\.p\.conf\.' && bad "a temporary file was left on the full fs" ||
+left=("$MNT"/.p.conf.*)
+[ -e "${left[0]}" ] && bad "a temporary file was left on the full fs: ${left[*]}" ||
 	ok "no temporary file left on the full fs"
 rm -f "$MNT/fill"
 mount -o remount,ro "$MNT" || bad "remount ro"

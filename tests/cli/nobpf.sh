@@ -38,7 +38,7 @@ D=(--dpdk "$PREFIX")
 expect_out "pool add over --dpdk" "added 198.51.100.0/24 rewrite" "$PG" pool add 198.51.100.0/24 "${D[@]}"
 expect_out "pool list over --dpdk" "198.51.100.0/24" "$PG" pool list "${D[@]}"
 expect_out "stats over --dpdk" "^pawsguard dpdk $PREFIX" "$PG" stats "${D[@]}"
-if [ "$(ls /var/run/dpdk | wc -l)" = 1 ]; then
+if [ "$(find /var/run/dpdk -mindepth 1 -maxdepth 1 | wc -l)" = 1 ]; then
 	expect_out "the one running target is found" "^pawsguard dpdk $PREFIX" "$PG" stats
 else
 	echo "skip - other DPDK runtimes on this machine"

@@ -115,6 +115,7 @@ print(int(json.load(open(sys.argv[2])).get(sys.argv[1], 0)))' "$1" "$HL_DIR/$2.s
 }
 
 # hl_mark [RESET]: RESET = the counters start from 0 again (a new dataplane instance).
+# shellcheck disable=SC2120 # the scripts that source this file pass RESET
 hl_mark() {
 	HL_PAWS0=$(nstat_get "$NS_SRV" TcpExtPAWSEstab)
 	if [ "${1:-}" = RESET ]; then
