@@ -421,6 +421,19 @@ static void pg_heap_commit(struct pg_dump *d, struct pg_dump_rec *r)
 	}
 }
 
+/* A dump record from a used slot of the source (src) or flow table. */
+static void pg_dump_rec_fill(struct pg_dump_rec *r, const void *slot, bool src)
+{
+	r->last_ns = pg_slot_last_ns(slot);
+	if (src) {
+		r->src.addr = ((const struct pg_src_slot *)slot)->key;
+		r->src.s = ((const struct pg_src_slot *)slot)->s;
+	} else {
+		r->flow.k = ((const struct pg_flow_slot *)slot)->key;
+		r->flow.f = ((const struct pg_flow_slot *)slot)->f;
+	}
+}
+
 /* One slice of the requested dump; acknowledges the request when the table is done. */
 void pg_dump_step(struct pg_worker *w)
 {
@@ -446,15 +459,7 @@ void pg_dump_step(struct pg_worker *w)
 			slot = pg_tab_slot(t, pos);
 			if (!*pg_slot_used(t, slot))
 				continue;
-			r = &d->recs[d->n++];
-			r->last_ns = pg_slot_last_ns(slot);
-			if (src) {
-				r->src.addr = ((struct pg_src_slot *)slot)->key;
-				r->src.s = ((struct pg_src_slot *)slot)->s;
-			} else {
-				r->flow.k = ((struct pg_flow_slot *)slot)->key;
-				r->flow.f = ((struct pg_flow_slot *)slot)->f;
-			}
+			pg_dump_rec_fill(&d->recs[d->n++], slot, src);
 		}
 		d->cursor = pos;
 		if (pos == t->size || d->n == d->limit) {
@@ -471,14 +476,7 @@ void pg_dump_step(struct pg_worker *w)
 		r = pg_heap_slot(d, pg_slot_last_ns(slot));
 		if (!r)
 			continue;
-		r->last_ns = pg_slot_last_ns(slot);
-		if (src) {
-			r->src.addr = ((struct pg_src_slot *)slot)->key;
-			r->src.s = ((struct pg_src_slot *)slot)->s;
-		} else {
-			r->flow.k = ((struct pg_flow_slot *)slot)->key;
-			r->flow.f = ((struct pg_flow_slot *)slot)->f;
-		}
+		pg_dump_rec_fill(r, slot, src);
 		pg_heap_commit(d, r);
 	}
 	d->cursor = end;
