@@ -393,18 +393,31 @@ static int pg_config_compose(FILE *f, FILE *old, const struct pg_file_config *cf
 	return done ? 0 : pg_write_pools(f, cfg);
 }
 
-int pg_config_save(const char *path, const struct pg_file_config *cfg, char *err, size_t errlen)
+static int pg_write_all(int fd, const uint8_t *p, size_t n)
 {
-	char tmp[PATH_MAX], dir[PATH_MAX], oerr[PG_ERRLEN];
-	struct stat st;
-	FILE *f = NULL, *old = NULL;
-	int fd, ofd, dfd, rc = 0;
-	const char *slash, *what = "write";
+	ssize_t k;
 
-	slash = strrchr(path, '/');
+	while (n) {
+		k = write(fd, p, n);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return k < 0 ? -errno : -EIO;
+		p += k;
+		n -= (size_t)k;
+	}
+	return 0;
+}
+
+int pg_file_replace(const char *path, const void *buf, size_t len, const struct stat *like,
+		    unsigned int mode, char *err, size_t errlen)
+{
+	char tmp[PATH_MAX], dir[PATH_MAX];
+	const char *slash = strrchr(path, '/'), *what = "write";
+	int fd, dfd, rc = 0;
+
 	if (slash)
-		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path) ? (int)(slash - path) : 1,
-			 path);
+		snprintf(dir, sizeof(dir), "%.*s", slash > path ? (int)(slash - path) : 1, path);
 	else
 		snprintf(dir, sizeof(dir), ".");
 	if (snprintf(tmp, sizeof(tmp), "%s/.%s.XXXXXX", dir, slash ? slash + 1 : path) >=
@@ -412,6 +425,53 @@ int pg_config_save(const char *path, const struct pg_file_config *cfg, char *err
 		snprintf(err, errlen, "cannot write %s: %s", path, strerror(ENAMETOOLONG));
 		return -ENAMETOOLONG;
 	}
+	/* mkstemp: O_EXCL with a fresh name, never a file or link someone planted. */
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		rc = -errno;
+		snprintf(err, errlen, "cannot create a temporary file in %s: %s", dir,
+			 strerror(-rc));
+		return rc;
+	}
+	if (fchmod(fd, like ? like->st_mode & 07777 : (mode_t)mode) ||
+	    (like && fchown(fd, like->st_uid, like->st_gid))) {
+		rc = -errno;
+		what = "set the mode of";
+	}
+	if (!rc)
+		rc = pg_write_all(fd, buf, len);
+	if (!rc && fsync(fd))
+		rc = -errno;
+	if (close(fd) && !rc)
+		rc = -errno;
+	if (!rc && rename(tmp, path)) {
+		rc = -errno;
+		what = "rename the new file onto";
+	}
+	if (rc) {
+		unlink(tmp);
+		snprintf(err, errlen, "cannot %s %s: %s", what, path, strerror(-rc));
+		return rc;
+	}
+	/* The rename itself must reach the disk, or a power cut could undo it. */
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0 || fsync(dfd)) {
+		rc = -errno;
+		snprintf(err, errlen, "cannot fsync the directory of %s: %s", path, strerror(-rc));
+	}
+	if (dfd >= 0)
+		close(dfd);
+	return rc;
+}
+
+int pg_config_save(const char *path, const struct pg_file_config *cfg, char *err, size_t errlen)
+{
+	char oerr[PG_ERRLEN], *buf = NULL;
+	struct stat st;
+	FILE *f, *old = NULL;
+	size_t len = 0;
+	int ofd, rc;
+
 	/* The existing file, read as the loader would: its other lines and its mode stay. */
 	ofd = pg_config_open(path, oerr, sizeof(oerr));
 	if (ofd < 0 && ofd != -ENOENT) {
@@ -419,7 +479,7 @@ int pg_config_save(const char *path, const struct pg_file_config *cfg, char *err
 		return ofd;
 	}
 	if (ofd >= 0) {
-		old = fdopen(ofd, "r");
+		old = fstat(ofd, &st) ? NULL : fdopen(ofd, "r");
 		if (!old) {
 			rc = -errno;
 			close(ofd);
@@ -427,62 +487,25 @@ int pg_config_save(const char *path, const struct pg_file_config *cfg, char *err
 			return rc;
 		}
 	}
-	/* mkstemp: O_EXCL with a fresh name, never a file or link someone planted. */
-	fd = mkstemp(tmp);
-	if (fd < 0) {
+	/* The new text in memory first: nothing touches the disk before it is complete. */
+	f = open_memstream(&buf, &len);
+	if (!f) {
 		rc = -errno;
-		snprintf(err, errlen, "cannot create a temporary file in %s: %s", dir,
-			 strerror(-rc));
+		snprintf(err, errlen, "cannot write %s: %s", path, strerror(-rc));
 		goto out;
 	}
-	if (old && !fstat(fileno(old), &st)) {
-		if (fchmod(fd, st.st_mode & 07777) || fchown(fd, st.st_uid, st.st_gid)) {
-			rc = -errno;
-			what = "set the mode of";
-		}
-	} else if (fchmod(fd, 0644)) {
+	rc = pg_config_compose(f, old, cfg);
+	if (fclose(f) && !rc)
 		rc = -errno;
-		what = "set the mode of";
-	}
-	if (!rc) {
-		f = fdopen(fd, "w");
-		if (!f) {
-			rc = -errno;
-			close(fd);
-		}
-	} else {
-		close(fd);
-	}
-	if (!rc) {
-		rc = pg_config_compose(f, old, cfg);
-		if (rc == -EINVAL)
-			snprintf(oerr, sizeof(oerr), "%s has a line the loader refuses", path);
-		if (!rc && fflush(f))
-			rc = -errno;
-		if (!rc && fsync(fileno(f)))
-			rc = -errno;
-		if (fclose(f) && !rc)
-			rc = -errno;
-	}
-	if (!rc && rename(tmp, path)) {
-		rc = -errno;
-		what = "rename the new file onto";
-	}
-	if (rc) {
-		unlink(tmp);
-		if (rc == -EINVAL)
-			snprintf(err, errlen, "cannot write %s: %s", path, oerr);
-		else
-			snprintf(err, errlen, "cannot %s %s: %s", what, path, strerror(-rc));
-		goto out;
-	}
-	/* The rename itself is durable once the directory is. */
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		fsync(dfd);
-		close(dfd);
-	}
+	if (rc == -EINVAL)
+		snprintf(err, errlen, "cannot write %s: %s has a line the loader refuses", path,
+			 path);
+	else if (rc)
+		snprintf(err, errlen, "cannot write %s: %s", path, strerror(-rc));
+	else
+		rc = pg_file_replace(path, buf, len, old ? &st : NULL, 0644, err, errlen);
 out:
+	free(buf);
 	if (old)
 		fclose(old);
 	return rc;

@@ -69,4 +69,14 @@ void pg_config_free(struct pg_file_config *cfg);
  */
 int pg_config_save(const char *path, const struct pg_file_config *cfg, char *err, size_t errlen);
 
+struct stat;
+/*
+ * Replaces path with buf atomically: a temporary file created exclusively beside it
+ * (mkstemp), with like's mode and owner (or mode when like is NULL), written, fsynced,
+ * renamed over path, the directory fsynced. 0, or -errno with a one-line reason in err.
+ * The config file (pool save) and the appliance's state file are written this way.
+ */
+int pg_file_replace(const char *path, const void *buf, size_t len, const struct stat *like,
+		    unsigned int mode, char *err, size_t errlen);
+
 #endif /* PAWSGUARD_PGCONF_H */

@@ -180,70 +180,13 @@ int pg_state_check_path(const char *path, char *err, size_t errlen)
 
 /* ---- save ---- */
 
-static int pg_write_all(int fd, const uint8_t *p, size_t n)
-{
-	ssize_t k;
-
-	while (n) {
-		k = write(fd, p, n);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			return k < 0 ? -errno : -EIO;
-		p += k;
-		n -= (size_t)k;
-	}
-	return 0;
-}
-
-/* Write buf to path atomically: temporary file, fsync, rename, fsync of the directory. */
-static int pg_write_atomic(const char *path, const uint8_t *buf, size_t len, const char **what)
-{
-	char tmp[PATH_MAX], dir[PATH_MAX];
-	int fd, dfd, rc;
-
-	snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path);
-	*what = "create a temporary file";
-	fd = mkstemp(tmp);
-	if (fd < 0)
-		return -errno;
-	*what = "write";
-	rc = pg_write_all(fd, buf, len);
-	if (!rc && fsync(fd)) {
-		*what = "fsync";
-		rc = -errno;
-	}
-	if (close(fd) && !rc) {
-		*what = "close";
-		rc = -errno;
-	}
-	if (!rc && rename(tmp, path)) {
-		*what = "rename";
-		rc = -errno;
-	}
-	if (rc) {
-		unlink(tmp);
-		return rc;
-	}
-	/* The rename itself must reach the disk, or a power cut could undo it. */
-	pg_state_dir(path, dir, sizeof(dir));
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0 || fsync(dfd)) {
-		*what = "fsync the directory";
-		rc = -errno;
-	}
-	if (dfd >= 0)
-		close(dfd);
-	return rc;
-}
-
 int pg_state_save(const char *path)
 {
 	uint64_t n_flows = 0, n_src = 0, n_est = 0, n_unc = 0, fi = 0, si = 0;
 	struct pg_state_hdr *h;
 	struct pg_state_flow *fr;
 	struct pg_state_src *sr;
-	const char *what = "";
+	char err[PG_ERRLEN];
 	unsigned int k;
 	uint32_t pos, steps;
 	uint8_t *buf;
@@ -310,11 +253,11 @@ int pg_state_save(const char *path)
 	h->n_flows = n_flows;
 	h->n_sources = si;
 	h->crc = pg_state_crc(buf, len);
-	rc = pg_write_atomic(path, buf, len, &what);
+	/* Owner only: the file holds every flow's offset. */
+	rc = pg_file_replace(path, buf, len, NULL, 0600, err, sizeof(err));
 	free(buf);
 	if (rc) {
-		fprintf(stderr, PG_PROG ": cannot save state to %s: %s: %s\n", path, what,
-			strerror(-rc));
+		fprintf(stderr, PG_PROG ": cannot save state: %s\n", err);
 		return rc;
 	}
 	printf(PG_PROG ": state saved to %s: %" PRIu64 " flows (%" PRIu64 " established, %" PRIu64
