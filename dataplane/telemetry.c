@@ -284,14 +284,6 @@ static uint32_t pg_collect(uint32_t kind, uint32_t limit, struct pg_dump_rec *ou
 	return n < limit ? n : limit;
 }
 
-static void pg_addr_str(const struct pg_addr *a, char *buf, size_t len)
-{
-	if (!a->w[0] && !a->w[1] && a->w[2] == htonl(0xffff))
-		inet_ntop(AF_INET, &a->b[12], buf, (socklen_t)len);
-	else
-		inet_ntop(AF_INET6, a->b, buf, (socklen_t)len);
-}
-
 static void pg_rec_json(struct pg_json *e, uint32_t kind, const struct pg_dump_rec *r, uint64_t now)
 {
 	uint64_t age = now > r->last_ns ? (now - r->last_ns) / 1000000 : 0;
@@ -300,7 +292,7 @@ static void pg_rec_json(struct pg_json *e, uint32_t kind, const struct pg_dump_r
 	if (kind == PG_DUMP_SOURCES) {
 		const struct pg_source *s = &r->src.s;
 
-		pg_addr_str(&r->src.addr, a, sizeof(a));
+		pg_addr_format(&r->src.addr, a, sizeof(a));
 		pg_jf(e,
 		      "{\"addr\": \"%s\", \"action\": \"%s\", \"syns\": %u, \"backwards\": %u, "
 		      "\"max_fwd\": %" PRIu64
@@ -311,8 +303,8 @@ static void pg_rec_json(struct pg_json *e, uint32_t kind, const struct pg_dump_r
 		const struct pg_flow_key *k = &r->flow.k;
 		const struct pg_flow *f = &r->flow.f;
 
-		pg_addr_str(&k->client, a, sizeof(a));
-		pg_addr_str(&k->server, b, sizeof(b));
+		pg_addr_format(&k->client, a, sizeof(a));
+		pg_addr_format(&k->server, b, sizeof(b));
 		pg_jf(e,
 		      "{\"client\": \"%s\", \"cport\": %u, \"server\": \"%s\", \"sport\": %u, "
 		      "\"offset\": %u, \"state\": \"%s\", \"age_ms\": %" PRIu64 "}",
