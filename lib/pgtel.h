@@ -22,6 +22,8 @@
  *   /pawsguard/flows,page,W,POS      "W,POS"}: every entry, a page at a time in table
  *                                    order, from "0,0" until a page has no "next"
  *
+ * A source's "max_fwd" is the TSval on the wire, as `pawsguard sources --json` shows it;
+ * "max_fwd_pos" the unwrapped position it is kept as (pawsguard/types.h).
  * A command that fails answers {"error": "one line"}.
  */
 #ifndef PAWSGUARD_PGTEL_H
