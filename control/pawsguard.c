@@ -58,6 +58,10 @@ int main(int argc, char **argv)
 		pg_man_page(cmds, PG_ARRAY_SIZE(cmds));
 		return 0;
 	}
+	if (!strcmp(argv[1], "--bash-completion")) {
+		pg_bash_completion(cmds, PG_ARRAY_SIZE(cmds));
+		return 0;
+	}
 	if (!strcmp(argv[1], "--version")) {
 		printf("pawsguard %s\n", PG_VERSION);
 		return 0;
