@@ -25,7 +25,9 @@ trap 'exit 1' INT TERM
 ip netns del "$NS" 2>/dev/null
 ip netns add "$NS" && ip -n "$NS" link add pgma type veth peer name pgmb &&
 	ip -n "$NS" link set pgma up && ip -n "$NS" link set pgmb up || { bad "netns setup"; exit 1; }
+# Every verb names its target: other targets may be attached on this host meanwhile.
 pgc() { nsenter --net="/run/netns/$NS" "$PG" "$@"; }
+pgi() { pgc "$@" --iface pgma; }
 count() { /usr/bin/python3 -c 'import json, sys; print(len(json.load(sys.stdin)))' 2>/dev/null; }
 
 echo "== 1200 pools: 1000 from the config file at attach, 200 more from the CLI"
@@ -36,11 +38,11 @@ echo "max-flows 8192" >>"$TMP/pools.conf"
 expect_out "attach with 1000 pools in the config" "attached to pgma" \
 	pgc attach pgma --config "$TMP/pools.conf" --max-sources 4096
 for i in $(seq 0 199); do
-	pgc pool add "2001:db8:$i::/48" --action strip >/dev/null || { bad "pool add $i"; break; }
+	pgi pool add "2001:db8:$i::/48" --action strip >/dev/null || { bad "pool add $i"; break; }
 done
-n=$(pgc pool list --json | count)
+n=$(pgi pool list --json | count)
 [ "$n" = 1200 ] && ok "pool list: all 1200" || bad "pool list shows $n of 1200"
-expect_out "pool save: all 1200" "saved 1200 pools to $TMP/saved.conf" pgc pool save "$TMP/saved.conf"
+expect_out "pool save: all 1200" "saved 1200 pools to $TMP/saved.conf" pgi pool save "$TMP/saved.conf"
 n=$(grep -c '^pool ' "$TMP/saved.conf")
 [ "$n" = 1200 ] && ok "the saved file holds 1200 pools" || bad "the saved file holds $n pools"
 grep -q '^pool 2001:db8:199::/48 strip$' "$TMP/saved.conf" && ok "the saved file keeps actions" ||
@@ -48,7 +50,7 @@ grep -q '^pool 2001:db8:199::/48 strip$' "$TMP/saved.conf" && ok "the saved file
 
 echo "== 5000 flows from 1250 sources, listed in full"
 # Pool 10.0.0.0/8 holds them (the /24s above are inside it as well: the longest prefix wins).
-pgc pool add 10.0.0.0/8 >/dev/null || bad "pool add 10.0.0.0/8"
+pgi pool add 10.0.0.0/8 >/dev/null || bad "pool add 10.0.0.0/8"
 ip netns exec "$NS" /usr/bin/python3 - <<'PY' || bad "sending the SYNs"
 import logging
 logging.getLogger("scapy.runtime").setLevel(logging.ERROR)
@@ -60,20 +62,20 @@ pkts = [Ether(src="02:00:00:00:00:02", dst="02:00:00:00:00:01") /
         for i in range(5000)]
 sendp(pkts, iface="pgmb", verbose=False)
 PY
-n=$(pgc flows --json --limit 100000 | count)
+n=$(pgi flows --json --limit 100000 | count)
 [ "$n" = 5000 ] && ok "flows: all 5000" || bad "flows lists $n of 5000"
-n=$(pgc sources --json --limit 100000 | count)
+n=$(pgi sources --json --limit 100000 | count)
 [ "$n" = 1250 ] && ok "sources: all 1250" || bad "sources lists $n of 1250"
 expect_out "flows --limit 3 says it was limited" "^# 3 of 5000 flows shown \\(--limit\\)" \
-	pgc flows --limit 3
-n=$(pgc flows --json --limit 3 2>"$TMP/lim.err" | count)
+	pgi flows --limit 3
+n=$(pgi flows --json --limit 3 2>"$TMP/lim.err" | count)
 [ "$n" = 3 ] && grep -q "3 of 5000 flows shown" "$TMP/lim.err" &&
 	ok "flows --json --limit 3: three, the cut said on stderr" ||
 	bad "flows --json --limit 3: $n, stderr [$(cat "$TMP/lim.err")]"
 
 echo "== flush: every pool"
-expect_out "pool flush: all 1201" "flushed 1201 pools" pgc pool flush
-n=$(pgc pool list --json | count)
+expect_out "pool flush: all 1201" "flushed 1201 pools" pgi pool flush
+n=$(pgi pool list --json | count)
 [ "$n" = 0 ] && ok "none left after the flush" || bad "$n pools left after the flush"
 expect_out "detach" "detached from pgma" pgc detach pgma
 
