@@ -8,7 +8,8 @@ libbpf-dev libxdp-dev xdp-tools bpftool libelf-dev zlib1g-dev linux-libc-dev
 dpdk dpdk-dev libdpdk-dev libpcap-dev libjson-c-dev libnuma-dev
 python3 python3-scapy iproute2 nftables conntrack ethtool tcpdump
 procps iputils-ping netcat-openbsd clang-format shellcheck
-libmicrohttpd-dev prometheus curl"
+libmicrohttpd-dev prometheus curl
+debhelper dpkg-dev lintian fakeroot"
 
 missing=""
 for p in $PKGS; do
