@@ -234,14 +234,13 @@ static int pg_bpffs_find(bool may_mount, char *err, size_t el)
 				return 0;
 	}
 	if (private_ns) {
-		snprintf(
-			err, el,
-			"no bpffs reachable: this runs in a private mount namespace (ip netns exec "
-			"remounts /sys) and the host has no bpffs at %s: mount it there (mount -t "
-			"bpf "
-			"bpf %s) or run through nsenter --net=/run/netns/NS",
-			PG_BPF_FS, PG_BPF_FS);
-		return -ENOENT;
+		/* ENOMEDIUM: not "nothing attached", a bpffs that cannot be reached. */
+		snprintf(err, el,
+			 "no bpffs reachable: this runs in a private mount namespace (ip netns "
+			 "exec remounts /sys) and the host has no bpffs at %s: mount one there "
+			 "(mount -t bpf bpf %s) or run through nsenter --net=/run/netns/NS",
+			 PG_BPF_FS, PG_BPF_FS);
+		return -ENOMEDIUM;
 	}
 	if (!may_mount) {
 		snprintf(err, el, "no bpffs at %s: pawsguard is not attached anywhere", PG_BPF_FS);
