@@ -1184,9 +1184,8 @@ static int pg_tc_install(uint32_t ifindex, const char *iface, int prog_fd, bool 
 		if (rc == -EBUSY)
 			snprintf(err, el,
 				 "a %s would run before pawsguard's TC filter on egress of %s and "
-				 "could end classification before TSecrs are translated: remove it "
-				 "or "
-				 "move it to pref 2 or higher",
+				 "could end classification before TSecrs are translated: remove "
+				 "it or move it to pref 2 or higher",
 				 what, iface);
 		else
 			snprintf(err, el, "pawsguard's TC filter did not show up on egress of %s",
@@ -1221,14 +1220,21 @@ static int pg_xdp_install(uint32_t ifindex, const char *iface, struct pawsguard_
 	held = pg_xdp_holder(ifindex, skb, &other);
 	if (!held)
 		held = other;
-	if (held && !multi) {
+	if (held)
 		pg_prog_name(held, name, sizeof(name));
+	if (held && !strcmp(name, PG_XDP_PROG_NAME)) {
+		/* Ours by name, but no pins here: an older build's, or pins lost. */
+		snprintf(err, el,
+			 "pawsguard's XDP program (id %u) is on %s without pins (an older build, "
+			 "or pins lost): run pawsguard detach %s first",
+			 held, iface, iface);
+		return -EBUSY;
+	}
+	if (held && !multi) {
 		snprintf(err, el,
 			 "another XDP program (id %u '%s') holds %s, and this kernel cannot share "
-			 "the "
-			 "hook (no BPF trampolines for libxdp's dispatcher): remove it first (ip "
-			 "link "
-			 "set dev %s xdp off)",
+			 "the hook (no BPF trampolines for libxdp's dispatcher): remove it first "
+			 "(ip link set dev %s xdp off)",
 			 held, name, iface, iface);
 		return -EBUSY;
 	}
@@ -1238,11 +1244,7 @@ static int pg_xdp_install(uint32_t ifindex, const char *iface, struct pawsguard_
 					    (skb ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE),
 				    NULL);
 		if (rc == -EOPNOTSUPP && !skb)
-			snprintf(
-				err, el,
-				"the driver of %s has no native XDP: attach it with --skb (generic "
-				"mode)",
-				iface);
+			snprintf(err, el, "the driver of %s has no native XDP: use --skb", iface);
 		else if (rc)
 			snprintf(err, el, "cannot attach XDP to %s in %s mode: %s", iface, mode,
 				 strerror(-rc));
@@ -1258,7 +1260,6 @@ static int pg_xdp_install(uint32_t ifindex, const char *iface, struct pawsguard_
 	if (rc) {
 		libxdp_strerror(rc, xerr, sizeof(xerr));
 		if (held) {
-			pg_prog_name(held, name, sizeof(name));
 			snprintf(err, el,
 				 "another XDP program (id %u '%s') holds %s and libxdp cannot add "
 				 "pawsguard beside it: %s",
@@ -1569,13 +1570,26 @@ static bool pg_detach_leftovers(uint32_t ifindex, struct pg_xdp_result *r)
 	return any;
 }
 
+/* 0 when DNAME looks like the pins of a build before pg_meta (pg_config, no pg_meta). */
+static int pg_old_pins(const char *dname)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	pg_open_path(path, sizeof(path), dname, "pg_config");
+	if (stat(path, &st))
+		return -ENOENT;
+	pg_open_path(path, sizeof(path), dname, PG_META_PIN);
+	return stat(path, &st) ? 0 : -EEXIST;
+}
+
 int pg_xdp_detach(const char *iface, struct pg_xdp_result *r, char *err, size_t el)
 {
 	struct pg_netns ns;
 	uint32_t stale[16];
 	char dname[64];
 	int idx, rc, i, n;
-	bool done = false;
+	bool done = false, old = false;
 
 	memset(r, 0, sizeof(*r));
 	rc = pg_need_root(err, el);
@@ -1601,8 +1615,16 @@ int pg_xdp_detach(const char *iface, struct pg_xdp_result *r, char *err, size_t 
 			pg_detach_one(&ns, stale[i], r);
 			done = true;
 		}
+		/* Pins of a build before the layout version: PG_PIN_ROOT/IFACE, no pg_meta. */
+		if (pg_dir_exists(iface) && !pg_old_pins(iface)) {
+			pg_unpin_dir(iface);
+			pg_note(r, "pins of an older pawsguard under %s/%s removed", PG_PIN_ROOT,
+				iface);
+			old = done = true;
+		}
 	}
-	if (idx > 0 && !done && pg_detach_leftovers((uint32_t)idx, r))
+	/* Programs of ours by name without pins (and always with an older build's pins). */
+	if (idx > 0 && (!done || old) && pg_detach_leftovers((uint32_t)idx, r))
 		done = true;
 	if (!done) {
 		if (!idx)

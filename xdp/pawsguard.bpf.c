@@ -347,9 +347,10 @@ int pg_xdp_ingress(struct xdp_md *ctx)
 }
 
 /*
- * pawsguard's filter runs first on clsact egress (pref 1, docs/DESIGN.md "TC order") and never
- * decides a packet's fate: TC_ACT_UNSPEC lets classification go on to the filters after it, as
- * if pawsguard were not there. TC_ACT_OK would end it and silently switch those filters off.
+ * pawsguard's filter runs first on clsact egress (pref 1; docs/DESIGN.md, "Pins, namespaces
+ * and upgrades") and never decides a packet's fate: TC_ACT_UNSPEC lets classification go on to
+ * the filters after it, as if pawsguard were not there. TC_ACT_OK would end it and silently
+ * switch those filters off.
  */
 SEC("tc")
 int pg_tc_egress(struct __sk_buff *skb)
