@@ -168,8 +168,8 @@ setup || { echo "FAIL: namespaces"; exit 1; }
 echo "== (a) two namespaces, one interface name, attached at once"
 check "attach pgs0 in $S1 (ip netns exec)" quiet pgc1 attach pgs0
 check "attach pgs0 in $S2 (nsenter), not 'already attached'" quiet pgc2 attach pgs0
-check "pool in $S1" quiet pgc1 pool add "10.$NET.1.0/24"
-check "strip pool in $S2" quiet pgc2 pool add "10.$NET.2.0/24" --action strip
+check "pool in $S1" quiet pgc1 pool add "10.$NET.1.0/24" --iface pgs0
+check "strip pool in $S2" quiet pgc2 pool add "10.$NET.2.0/24" --action strip --iface pgs0
 pools() { "$1" pool list --json --iface pgs0 | jget "[p['prefix'] for p in d]"; }
 check "$S1 lists only its pool" [ "$(pools pgc1)" = "['10.$NET.1.0/24']" ]
 check "$S2 lists only its pool" [ "$(pools pgc2)" = "['10.$NET.2.0/24']" ]
