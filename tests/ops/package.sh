@@ -70,7 +70,7 @@ check "the installed units verify at their paths" \
 		/lib/systemd/system/pawsguard-metrics.service 2>&1 | tee '$TMP/verify.log'; [ ! -s '$TMP/verify.log' ]"
 check "man pawsguard finds the page" bash -c "man -w pawsguard | grep -q pawsguard.8"
 check "the completion loads and completes a verb" bash -c \
-	". /usr/share/bash-completion/completions/pawsguard && COMP_WORDS=(pawsguard sta) COMP_CWORD=1 && _pawsguard && [ \"\${COMPREPLY[*]}\" = stats ]"
+	". /usr/share/bash-completion/completions/pawsguard && COMP_WORDS=(pawsguard pool fl) COMP_CWORD=2 && _pawsguard && [ \"\${COMPREPLY[*]}\" = flush ]"
 ip netns add "$NS" && ip -n "$NS" link add pgpk0 type veth peer name pgpk1 &&
 	ip -n "$NS" link set pgpk0 up && ip -n "$NS" link set pgpk1 up || echo "FAIL: netns setup"
 pg() { ip netns exec "$NS" /usr/sbin/pawsguard "$@"; }
