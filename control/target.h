@@ -32,6 +32,12 @@ struct pg_stats_rec {
 	uint64_t evictions;	 /* table evictions (XDP: derived from inserts and entries) */
 	uint64_t flows_capacity; /* the configured table sizes (XDP: each flow map's size) */
 	uint64_t sources_capacity;
+	/*
+	 * flows, sources, evictions and the evict_* counters are filled. Always for DPDK (its
+	 * workers keep counts); for XDP unless the target was opened with no_walk, since they
+	 * need a walk of every table.
+	 */
+	bool counted;
 };
 
 struct pg_target;
@@ -55,6 +61,7 @@ struct pg_target {
 	char name[64]; /* interface, or DPDK file prefix */
 	int fd[12];    /* xdp: map fds; dpdk: socket */
 	uint32_t max_output;
+	bool no_walk; /* XDP stats: skip the table walks (pg_stats_rec.counted) */
 };
 
 #define PG_PIN_ROOT "/sys/fs/bpf/pawsguard"

@@ -117,8 +117,10 @@ static int pg_xdp_pool_list(struct pg_target *t, struct pg_pool_entry **out, siz
 	return 0;
 }
 
-/* Entries in a hash map (the kernel keeps no count for LRU maps we could read). */
-static uint64_t pg_map_count(int fd, size_t key_size)
+#define PG_COUNT_BATCH 4096
+
+/* Entries in a hash map, one key at a time (kernels without batch lookups, before 5.6). */
+static uint64_t pg_map_count_keys(int fd, size_t key_size)
 {
 	uint8_t key[64], next[64];
 	uint64_t n = 0;
@@ -132,6 +134,46 @@ static uint64_t pg_map_count(int fd, size_t key_size)
 		n++;
 	}
 	return n;
+}
+
+/*
+ * Entries in a hash map. The kernel keeps no count of an LRU map that we could read (its
+ * per-CPU element counts stay 0 for preallocated maps, 6.18 included), so they are walked: by
+ * BPF_MAP_LOOKUP_BATCH, thousands of entries a syscall, whose cursor is a bucket and stays
+ * valid while the programs add and delete; one key at a time where batches are missing.
+ */
+static uint64_t pg_map_count(int fd, size_t key_size)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, o);
+	struct bpf_map_info info = {0};
+	uint32_t len = sizeof(info), in, out, n;
+	uint64_t total = 0;
+	void *keys, *vals, *cursor = NULL;
+	int rc;
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return pg_map_count_keys(fd, key_size);
+	keys = malloc((size_t)info.key_size * PG_COUNT_BATCH);
+	vals = malloc((size_t)info.value_size * PG_COUNT_BATCH);
+	for (; keys && vals;) {
+		n = PG_COUNT_BATCH;
+		rc = bpf_map_lookup_batch(fd, cursor, &out, keys, vals, &n, &o);
+		if (rc && errno != ENOENT) {
+			free(keys);
+			free(vals);
+			return pg_map_count_keys(fd, key_size);
+		}
+		total += n;
+		if (rc)
+			break; /* ENOENT: the last buckets were read */
+		in = out;
+		cursor = &in;
+	}
+	if (!keys || !vals)
+		total = pg_map_count_keys(fd, key_size);
+	free(keys);
+	free(vals);
+	return total;
 }
 
 /* A map's max_entries, 0 if it cannot be read. */
@@ -172,14 +214,17 @@ static int pg_xdp_stats(struct pg_target *t, struct pg_stats_rec *out, char *err
 		for (i = 0; i < PG_STAT_MAX; i++)
 			out->c[i] += pc[cpu].c[i];
 	free(pc);
+	out->flows_capacity = pg_map_size(t->fd[PG_XM_FLOWS4]);
+	out->sources_capacity = pg_map_size(t->fd[PG_XM_SOURCES]);
+	if (t->no_walk)
+		return 0;
+	out->counted = true;
 	est = pg_map_count(t->fd[PG_XM_FLOWS4], sizeof(struct pg_flow_key4)) +
 	      pg_map_count(t->fd[PG_XM_FLOWS6], sizeof(struct pg_flow_key));
 	unc = pg_map_count(t->fd[PG_XM_UFLOWS4], sizeof(struct pg_flow_key4)) +
 	      pg_map_count(t->fd[PG_XM_UFLOWS6], sizeof(struct pg_flow_key));
 	out->flows = est + unc;
 	out->sources = pg_map_count(t->fd[PG_XM_SOURCES], sizeof(struct pg_addr));
-	out->flows_capacity = pg_map_size(t->fd[PG_XM_FLOWS4]);
-	out->sources_capacity = pg_map_size(t->fd[PG_XM_SOURCES]);
 	/*
 	 * The programs delete only when they move a flow to the established map (counted in
 	 * flow_confirmed); otherwise an entry leaves when its LRU map evicts it, which BPF does
