@@ -32,6 +32,13 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
+echo "== build dependencies: every one is installed by scripts/deps.sh"
+bdeps=$(sed -n '/^Build-Depends:/,/^$/p' "$SRC/debian/control" | sed 's/^Build-Depends://' |
+	tr ',' '\n' | sed 's/(.*)//; s/|.*//; s/^ *//; s/ *$//' | grep -v '^$' | sed 's/^debhelper-compat$/debhelper/')
+for d in $bdeps; do
+	check "  $d in scripts/deps.sh" grep -qw -- "$d" "$SRC/scripts/deps.sh"
+done
+
 echo "== build"
 version=$(sed -n '1s/^pawsguard (\([^)]*\)).*/\1/p' "$SRC/debian/changelog")
 dir="$TMP/pawsguard-$version"
