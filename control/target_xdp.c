@@ -22,8 +22,9 @@
 #include <bpf/libbpf.h>
 #include <xdp/libxdp.h>
 
-#include "pawsguard.skel.h"
+/* After target.h: the skeleton's global data are structs of types.h. */
 #include "target.h"
+#include "pawsguard.skel.h"
 
 #define PG_BPF_FS	"/sys/fs/bpf"
 #define PG_BPF_FS_MAGIC 0xcafe4a11
@@ -550,7 +551,7 @@ int pg_xdp_attach(const struct pg_attach_opts *o, char *err, size_t el)
 	maps[M_UFLOWS4] = skel->maps.pg_uflows4;
 	maps[M_UFLOWS6] = skel->maps.pg_uflows6;
 	maps[M_STATS] = skel->maps.pg_stats;
-	maps[M_CONFIG] = skel->maps.pg_config;
+	maps[M_CONFIG] = skel->maps.data_pg_config;
 	/* Each class gets the full size: a flood of one never crowds the other out. */
 	bpf_map__set_max_entries(skel->maps.pg_flows4, flows);
 	bpf_map__set_max_entries(skel->maps.pg_flows6, flows);
@@ -579,7 +580,7 @@ int pg_xdp_attach(const struct pg_attach_opts *o, char *err, size_t el)
 	}
 	/* Configure and fill pools before any program sees a packet. */
 	cfg.realtime_off_ns = pg_realtime_offset();
-	if (bpf_map_update_elem(bpf_map__fd(skel->maps.pg_config), &zero, &cfg, BPF_ANY)) {
+	if (bpf_map_update_elem(bpf_map__fd(skel->maps.data_pg_config), &zero, &cfg, BPF_ANY)) {
 		rc = -errno;
 		snprintf(err, el, "cannot write the configuration: %s", strerror(errno));
 		goto out_unpin;

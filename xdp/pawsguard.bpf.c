@@ -82,13 +82,6 @@ struct {
 	__uint(max_entries, 1);
 } pg_stats SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__type(key, __u32);
-	__type(value, struct pg_config);
-	__uint(max_entries, 1);
-} pg_config SEC(".maps");
-
 /*
  * The realtime clock, read once per jiffy per CPU. A clock read costs ~45 ns in a VM,
  * more than the rest of the fast path; a value up to one jiffy old (10 ms at HZ >= 100)
@@ -105,6 +98,14 @@ struct {
 	__type(value, struct pg_clock);
 	__uint(max_entries, 1);
 } pg_clock SEC(".maps");
+
+/*
+ * The tunables: a global, read where it is used without a map lookup. It is the whole
+ * value of its section's map (".data.pg_config", one entry, key 0; pinned as pg_config),
+ * which the loader writes before any packet comes; zero until then (realtime_off_ns 0:
+ * pass everything untouched).
+ */
+struct pg_config pg_cfg SEC(".data.pg_config");
 
 struct pg_env {
 	struct pg_stats *st;
@@ -280,32 +281,32 @@ static __always_inline bool pg_env_init(struct pg_env *e, uint64_t *now)
 	__u64 j;
 
 	e->st = bpf_map_lookup_elem(&pg_stats, &zero);
-	e->cfg = bpf_map_lookup_elem(&pg_config, &zero);
+	e->cfg = &pg_cfg;
 	c = bpf_map_lookup_elem(&pg_clock, &zero);
 	/* Until the loader has set the clock offset, pass everything untouched. */
-	if (!e->st || !e->cfg || !c || !e->cfg->realtime_off_ns)
+	if (!e->st || !c || !pg_cfg.realtime_off_ns)
 		return false;
 	j = bpf_jiffies64();
 	if (c->jiffies != j) {
 		c->jiffies = j;
-		c->now = bpf_ktime_get_boot_ns() + e->cfg->realtime_off_ns;
+		c->now = bpf_ktime_get_boot_ns() + pg_cfg.realtime_off_ns;
 	}
 	*now = c->now;
 	return true;
 }
 
 /*
- * The state the decisions need: counters and configuration. The programs looked them up
- * already, but a global function is verified alone and gets only its argument; array
- * lookups are inlined by the verifier into a few instructions.
+ * The state the decisions need: the counters (the configuration is a global). The programs
+ * looked them up already, but a global function is verified alone and gets only its
+ * argument; array lookups are inlined by the verifier into a few instructions.
  */
 static __always_inline bool pg_env_get(struct pg_env *e)
 {
 	__u32 zero = 0;
 
 	e->st = bpf_map_lookup_elem(&pg_stats, &zero);
-	e->cfg = bpf_map_lookup_elem(&pg_config, &zero);
-	return e->st && e->cfg;
+	e->cfg = &pg_cfg;
+	return e->st != NULL;
 }
 
 __attribute__((noinline)) int pg_decide_ingress(struct pg_seg *sg)

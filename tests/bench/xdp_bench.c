@@ -26,10 +26,11 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "pawsguard.skel.h"
-#include "pawsguard_nolearn.skel.h"
 #include "pawsguard/csum.h"
 #include "pawsguard/types.h"
+/* After types.h: the skeletons' global data are its structs. */
+#include "pawsguard.skel.h"
+#include "pawsguard_nolearn.skel.h"
 #include "testpkt.h"
 
 #define ROUNDS 5
@@ -99,7 +100,7 @@ static int nolearn_case(const struct pg_config *cfg, const struct pg_lpm4_key *k
 			strerror(errno));
 		return 1;
 	}
-	rc = bpf_map_update_elem(bpf_map__fd(nl->maps.pg_config), &zero, cfg, BPF_ANY);
+	rc = bpf_map_update_elem(bpf_map__fd(nl->maps.data_pg_config), &zero, cfg, BPF_ANY);
 	rc |= bpf_map_update_elem(bpf_map__fd(nl->maps.pg_pools4), k4, pv, BPF_ANY);
 	len = pg_test_frame4(pkt, 6, src, server, 40000, 80, 0x10, 1001, 5000, 4242);
 	if (rc || run(bpf_program__fd(nl->progs.pg_xdp_ingress), pkt, len, repeat, &ns, &rv) ||
@@ -160,7 +161,7 @@ int main(int argc, char **argv)
 	clock_gettime(CLOCK_BOOTTIME, &bt);
 	cfg.realtime_off_ns = (uint64_t)(rt.tv_sec - bt.tv_sec) * PG_SEC_NS + (uint64_t)rt.tv_nsec -
 			      (uint64_t)bt.tv_nsec;
-	rc = bpf_map_update_elem(bpf_map__fd(skel->maps.pg_config), &zero, &cfg, BPF_ANY);
+	rc = bpf_map_update_elem(bpf_map__fd(skel->maps.data_pg_config), &zero, &cfg, BPF_ANY);
 	rc |= bpf_map_update_elem(bpf_map__fd(skel->maps.pg_pools4), &k4, &pv, BPF_ANY);
 	if (rc) {
 		fprintf(stderr, "pg-bench-xdp: cannot set up maps\n");
