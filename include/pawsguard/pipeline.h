@@ -460,9 +460,11 @@ PG_INLINE int pg_egress_decide(struct pg_env *env, struct pg_seg *sg)
 /*
  * With the decisions out of line, the segment of an established flow, the case that
  * matters at line rate, is decided before the call, in the program itself: the includer's
- * pg_env_flow_est() looks in the established class alone. Anything else (a SYN, FIN or RST,
- * a flow in another state, a TSval to publish, an adopted flow's clock behind what it
- * learned against) is PG_SEG_SLOW: the full decision starts over with it.
+ * pg_env_flow_est() looks in the established class alone, and its pg_env_vclock() is the
+ * virtual clock of now, kept with its cached clock (a 64-bit division less per packet).
+ * Anything else (a SYN, FIN or RST, a flow in another state, a TSval to publish, an adopted
+ * flow's clock behind what it learned against) is PG_SEG_SLOW: the full decision starts
+ * over with it.
  */
 #define PG_SEG_SLOW (-1)
 
@@ -493,7 +495,7 @@ PG_INLINE int pg_ingress_fast(struct pg_env *env, struct pg_seg *sg)
 		return PG_SEG_SLOW;
 	t = pg_flow_tsval(f, sg->tsval);
 	t64 = pg_flow_unwrap(f, t);
-	if (pg_tsval_must_publish(f, t64, pg_vclock(sg->now)))
+	if (pg_tsval_must_publish(f, t64, pg_env_vclock(env)))
 		return PG_SEG_SLOW;
 	pg_flow_touch(f, sg->flags, true, sg->now);
 	pg_env_stats(env)->c[PG_STAT_TCP]++;
