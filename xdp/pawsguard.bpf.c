@@ -176,6 +176,13 @@ PG_INLINE struct pg_flow *pg_env_flow_est(struct pg_env *e, const struct pg_flow
 	return bpf_map_lookup_elem(&pg_flows4, &k4);
 }
 
+/* The same for an IPv4 flow, keyed as its table is. */
+PG_INLINE struct pg_flow *pg_env_flow_est4(struct pg_env *e, const struct pg_flow_key4 *k4)
+{
+	(void)e;
+	return bpf_map_lookup_elem(&pg_flows4, k4);
+}
+
 /* The unconfirmed class alone: after the fast path found nothing established. */
 PG_INLINE struct pg_flow *pg_env_flow_unconf(struct pg_env *e, const struct pg_flow_key *k)
 {

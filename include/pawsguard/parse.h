@@ -390,6 +390,18 @@ PG_INLINE void pg_pkt_flow_key(const struct pg_pkt *pkt, bool in, struct pg_flow
 	}
 }
 
+/* The compact key of an IPv4 segment (pkt->family 4), as pg_flow_key_to4() of the above. */
+PG_INLINE void pg_pkt_flow_key4(const struct pg_pkt *pkt, bool in, struct pg_flow_key4 *k)
+{
+	uint32_t src = pg_load32(pkt->l3 + 12), dst = pg_load32(pkt->l3 + 16);
+	uint16_t sport = pg_load16(pkt->th), dport = pg_load16(pkt->th + 2);
+
+	k->client = in ? src : dst;
+	k->server = in ? dst : src;
+	k->cport = in ? sport : dport;
+	k->sport = in ? dport : sport;
+}
+
 /* Is this a connection request (SYN without ACK, no RST)? */
 PG_INLINE bool pg_pkt_is_syn(const struct pg_pkt *pkt)
 {
