@@ -40,8 +40,9 @@
 #include <bpf/libbpf.h>
 #include <xdp/libxdp.h>
 
-#include "pawsguard.skel.h"
+/* target.h first: the skeleton's global data are structs of types.h. */
 #include "target.h"
+#include "pawsguard.skel.h"
 
 #define PG_BPF_FS	"/sys/fs/bpf"
 #define PG_BPF_FS_MAGIC 0xcafe4a11
@@ -1088,6 +1089,17 @@ void pg_xdp_bpffs(char *buf, size_t len)
 
 /* ---- attach ---- */
 
+/*
+ * The object's map for pin i. The configuration is the programs' global data section
+ * (".data.pg_config", xdp/pawsguard.bpf.c), pinned as pg_config like the maps by name.
+ */
+static struct bpf_map *pg_skel_map(struct pawsguard_bpf *skel, int i)
+{
+	if (i == PG_XM_CONFIG)
+		return skel->maps.data_pg_config;
+	return bpf_object__find_map_by_name(skel->obj, pg_xdp_map_names[i]);
+}
+
 static int pg_pin_all(struct pawsguard_bpf *skel, const char *dname, int *fds, char *err, size_t el)
 {
 	struct pg_pin_meta zero_meta = {0};
@@ -1096,7 +1108,7 @@ static int pg_pin_all(struct pawsguard_bpf *skel, const char *dname, int *fds, c
 	int i, fd;
 
 	for (i = 0; i < PG_XM_NR; i++) {
-		struct bpf_map *m = bpf_object__find_map_by_name(skel->obj, pg_xdp_map_names[i]);
+		struct bpf_map *m = pg_skel_map(skel, i);
 
 		fds[i] = m ? bpf_map__fd(m) : -1;
 		pg_open_path(path, sizeof(path), dname, pg_xdp_map_names[i]);
@@ -1646,7 +1658,7 @@ static int pg_reuse_maps(struct pawsguard_bpf *skel, const char *dname, const ch
 	int i, fd, rc;
 
 	for (i = 0; i < PG_XM_NR; i++) {
-		struct bpf_map *m = bpf_object__find_map_by_name(skel->obj, pg_xdp_map_names[i]);
+		struct bpf_map *m = pg_skel_map(skel, i);
 		struct bpf_map_info info = {0};
 		uint32_t len = sizeof(info);
 

@@ -278,12 +278,45 @@ PG_INLINE int pg_parse_l2(uint8_t *data, uint8_t *end, uint8_t **l3)
 }
 
 /*
- * Parse a packet of len bytes of which [data, end) is readable: len is more than
- * end - data where only the headers are linear (a GSO packet at TC egress is one IP
- * packet of up to 64 KB). Lengths are checked against len, every read against end.
- * Returns PG_PARSE_TCP with pkt filled, or the reason it was not.
+ * The layout of nearly every segment at line rate: Ethernet without a VLAN tag, IPv4
+ * without options and not a fragment, TCP with a 32-byte header that starts NOP NOP TS
+ * (what Linux sends on every established segment). Recognised with one bounds check and a
+ * few loads, it yields exactly the pg_pkt of the walk below (which every other frame takes,
+ * including one of this layout that fails a check here: it gets its reason there).
  */
-PG_INLINE int pg_parse_len(struct pg_pkt *pkt, uint8_t *data, uint8_t *end, uint32_t len)
+#define PG_FAST4_LEN (PG_ETH_HLEN + 20 + 32)
+
+PG_INLINE bool pg_parse_fast4(struct pg_pkt *pkt, uint8_t *data, uint8_t *end, uint32_t len)
+{
+	uint8_t *ip = data + PG_ETH_HLEN, *th = ip + 20;
+	uint32_t tot;
+
+	if (data + PG_FAST4_LEN > end)
+		return false;
+	pkt->data = data;
+	pkt->end = end;
+	pkt->len = len;
+	if (pg_load16(data + 12) != pg_htons(PG_ETH_P_IP) || ip[0] != 0x45 ||
+	    ip[9] != PG_IPPROTO_TCP || (pg_load16(ip + 6) & pg_htons(0x3fff)) || th[12] >> 4 != 8 ||
+	    pg_load32(th + 20) != pg_htonl(0x0101080a))
+		return false;
+	tot = pg_get_be16(ip + 2);
+	if (tot < 20 + 32 || PG_ETH_HLEN + tot > len)
+		return false;
+	pkt->family = 4;
+	pkt->l3 = ip;
+	pkt->th = th;
+	pkt->thlen = 32;
+	pkt->flags = th[13];
+	pkt->seq = pg_get_be32(th + 4);
+	pkt->ts_off = 22;
+	pkt->tsval = pg_get_be32(th + 24);
+	pkt->tsecr = pg_get_be32(th + 28);
+	return true;
+}
+
+/* Every layout, header by header: pg_parse_len() without its shortcut. */
+PG_INLINE int pg_parse_walk(struct pg_pkt *pkt, uint8_t *data, uint8_t *end, uint32_t len)
 {
 	uint8_t *l3 = data;
 	int proto;
@@ -300,6 +333,19 @@ PG_INLINE int pg_parse_len(struct pg_pkt *pkt, uint8_t *data, uint8_t *end, uint
 	if (proto == PG_ETH_P_IPV6)
 		return pg_parse_ipv6(pkt, l3);
 	return PG_STAT_NOT_IP;
+}
+
+/*
+ * Parse a packet of len bytes of which [data, end) is readable: len is more than
+ * end - data where only the headers are linear (a GSO packet at TC egress is one IP
+ * packet of up to 64 KB). Lengths are checked against len, every read against end.
+ * Returns PG_PARSE_TCP with pkt filled, or the reason it was not.
+ */
+PG_INLINE int pg_parse_len(struct pg_pkt *pkt, uint8_t *data, uint8_t *end, uint32_t len)
+{
+	if (pg_parse_fast4(pkt, data, end, len))
+		return PG_PARSE_TCP;
+	return pg_parse_walk(pkt, data, end, len);
 }
 
 /* Parse a whole frame in [data, end). */
@@ -342,6 +388,18 @@ PG_INLINE void pg_pkt_flow_key(const struct pg_pkt *pkt, bool in, struct pg_flow
 		k->cport = dport;
 		k->sport = sport;
 	}
+}
+
+/* The compact key of an IPv4 segment (pkt->family 4), as pg_flow_key_to4() of the above. */
+PG_INLINE void pg_pkt_flow_key4(const struct pg_pkt *pkt, bool in, struct pg_flow_key4 *k)
+{
+	uint32_t src = pg_load32(pkt->l3 + 12), dst = pg_load32(pkt->l3 + 16);
+	uint16_t sport = pg_load16(pkt->th), dport = pg_load16(pkt->th + 2);
+
+	k->client = in ? src : dst;
+	k->server = in ? dst : src;
+	k->cport = in ? sport : dport;
+	k->sport = in ? dport : sport;
 }
 
 /* Is this a connection request (SYN without ACK, no RST)? */

@@ -459,62 +459,144 @@ PG_INLINE int pg_egress_decide(struct pg_env *env, struct pg_seg *sg)
 #else
 /*
  * With the decisions out of line, the segment of an established flow, the case that
- * matters at line rate, is decided before the call, in the program itself: the includer's
- * pg_env_flow_est() looks in the established class alone. Anything else (a SYN, FIN or RST,
- * a flow in another state, a TSval to publish, an adopted flow's clock behind what it
- * learned against) is PG_SEG_SLOW: the full decision starts over with it.
+ * matters at line rate, is decided before the call, in the program itself, looking in the
+ * established class alone. A frame of the common layout (pg_parse_fast4) is decided from
+ * its header, its 12-byte key looked up as its table keys it (the includer's
+ * pg_env_flow_est4()); any other from its pg_seg (pg_env_flow_est()). Both read the
+ * includer's pg_env_vclock(), the virtual clock of now kept with its cached clock (a 64-bit
+ * division less per packet). Anything else (a SYN, FIN or RST, a flow in another state, a
+ * TSval to publish, an adopted flow's clock behind what it learned against) is PG_SEG_SLOW:
+ * the full decision starts over with it, told in the hint when there was no established
+ * flow at all.
+ *
+ * Two fast paths because of the verifier: the general parser leaves many states (one per
+ * header layout), and code behind it that reads the packet again is walked once per state
+ * (past the 1M instruction limit, kernel 6.18); behind pg_seg_of() the states are scalars.
+ * The common layout is one state, its offsets constants.
  */
 #define PG_SEG_SLOW (-1)
 
-/* The live established flow of a segment, or NULL; notes in sg when there is none at all. */
-PG_INLINE struct pg_flow *pg_seg_est_flow(struct pg_env *env, struct pg_seg *sg)
+/* The live established flow found, or NULL; the hint says when there was none at all. */
+PG_INLINE struct pg_flow *pg_fast_est(struct pg_env *env, struct pg_flow *f, uint64_t now,
+				      uint8_t *hint)
 {
-	struct pg_flow *f = pg_env_flow_est(env, &sg->key);
-
 	if (!f) {
-		sg->hint |= PG_SEG_NOT_EST;
+		*hint |= PG_SEG_NOT_EST;
 		return NULL;
 	}
-	return f->state == PG_FS_EST && pg_flow_live(f, sg->now, pg_env_config(env)) ? f : NULL;
+	return f->state == PG_FS_EST && pg_flow_live(f, now, pg_env_config(env)) ? f : NULL;
 }
 
-PG_INLINE int pg_ingress_fast(struct pg_env *env, struct pg_seg *sg)
+PG_INLINE bool pg_fast_flags(uint8_t flags)
 {
-	struct pg_flow *f;
+	return !(flags & (PG_TCP_SYN | PG_TCP_FIN | PG_TCP_RST));
+}
+
+/* Client to server on the established flow f: PG_SEG_TSVAL with *out, or PG_SEG_SLOW. */
+PG_INLINE int pg_ingress_fast_flow(struct pg_env *env, struct pg_flow *f, uint32_t tsval,
+				   uint8_t flags, uint64_t now, uint32_t *out)
+{
 	uint64_t t64;
 	uint32_t t;
 
-	if (!sg->has_ts || (sg->flags & (PG_TCP_SYN | PG_TCP_FIN | PG_TCP_RST)))
+	if ((f->flags & PG_FF_ADOPTED) && pg_ts_before(tsval, f->syn_raw))
 		return PG_SEG_SLOW;
-	f = pg_seg_est_flow(env, sg);
-	if (!f)
-		return PG_SEG_SLOW;
-	if ((f->flags & PG_FF_ADOPTED) && pg_ts_before(sg->tsval, f->syn_raw))
-		return PG_SEG_SLOW;
-	t = pg_flow_tsval(f, sg->tsval);
+	t = pg_flow_tsval(f, tsval);
 	t64 = pg_flow_unwrap(f, t);
-	if (pg_tsval_must_publish(f, t64, pg_vclock(sg->now)))
+	if (pg_tsval_must_publish(f, t64, pg_env_vclock(env)))
 		return PG_SEG_SLOW;
-	pg_flow_touch(f, sg->flags, true, sg->now);
+	pg_flow_touch(f, flags, true, now);
 	pg_env_stats(env)->c[PG_STAT_TCP]++;
-	sg->out = t;
+	*out = t;
 	return PG_SEG_TSVAL;
 }
 
-PG_INLINE int pg_egress_fast(struct pg_env *env, struct pg_seg *sg)
+/* Server to client on the established flow f. */
+PG_INLINE int pg_egress_fast_flow(struct pg_flow *f, uint32_t tsecr, uint8_t flags, uint64_t now,
+				  uint32_t *out)
+{
+	*out = pg_flow_tsecr(f, tsecr);
+	pg_flow_touch(f, flags, false, now);
+	return PG_SEG_TSECR;
+}
+
+/* A frame of the common layout, from its header (pkt as pg_parse_fast4() left it). */
+PG_INLINE int pg_fast4(struct pg_env *env, const struct pg_pkt *pkt, bool in, uint64_t now,
+		       uint32_t *out, uint8_t *hint)
+{
+	struct pg_flow_key4 k4;
+	struct pg_flow *f;
+
+	if (!pg_fast_flags(pkt->flags) || (!in && !pkt->tsecr))
+		return PG_SEG_SLOW;
+	pg_pkt_flow_key4(pkt, in, &k4);
+	f = pg_fast_est(env, pg_env_flow_est4(env, &k4), now, hint);
+	if (!f)
+		return PG_SEG_SLOW;
+	if (in)
+		return pg_ingress_fast_flow(env, f, pkt->tsval, pkt->flags, now, out);
+	return pg_egress_fast_flow(f, pkt->tsecr, pkt->flags, now, out);
+}
+
+/* Any other frame, from its segment (sg->out, sg->hint). */
+PG_INLINE int pg_fast(struct pg_env *env, struct pg_seg *sg, bool in)
 {
 	struct pg_flow *f;
 
-	if (!sg->has_ts || !sg->tsecr || (sg->flags & (PG_TCP_SYN | PG_TCP_FIN | PG_TCP_RST)))
+	if (!sg->has_ts || !pg_fast_flags(sg->flags) || (!in && !sg->tsecr))
 		return PG_SEG_SLOW;
-	f = pg_seg_est_flow(env, sg);
+	f = pg_fast_est(env, pg_env_flow_est(env, &sg->key), sg->now, &sg->hint);
 	if (!f)
 		return PG_SEG_SLOW;
-	sg->out = pg_flow_tsecr(f, sg->tsecr);
-	pg_flow_touch(f, sg->flags, false, sg->now);
-	return PG_SEG_TSECR;
+	if (in)
+		return pg_ingress_fast_flow(env, f, sg->tsval, sg->flags, sg->now, &sg->out);
+	return pg_egress_fast_flow(f, sg->tsecr, sg->flags, sg->now, &sg->out);
 }
 #endif
+
+/*
+ * Parse a frame and decide its segment (in: client to server; len as for pg_parse_len()):
+ * the PG_SEG_* action, with *out the value to write; PG_SEG_PASS for a frame that is not a
+ * TCP segment pawsguard understands (counted by reason).
+ */
+PG_INLINE int pg_parse_decide(struct pg_env *env, struct pg_pkt *pkt, uint8_t *data, uint8_t *end,
+			      uint32_t len, uint64_t now, bool in, uint32_t *out)
+{
+	struct pg_seg sg;
+	int rc;
+
+#ifdef PG_DECIDE_HOOKS
+	uint8_t hint = 0;
+
+	if (pg_parse_fast4(pkt, data, end, len)) {
+		rc = pg_fast4(env, pkt, in, now, out, &hint);
+		if (rc != PG_SEG_SLOW)
+			return rc;
+		pg_seg_of(&sg, pkt, in, now);
+		sg.hint = hint;
+		goto decide;
+	}
+	rc = pg_parse_walk(pkt, data, end, len);
+#else
+	rc = pg_parse_len(pkt, data, end, len);
+#endif
+	if (rc != PG_PARSE_TCP) {
+		pg_count(pg_env_stats(env), rc);
+		return PG_SEG_PASS;
+	}
+	pg_seg_of(&sg, pkt, in, now);
+#ifdef PG_DECIDE_HOOKS
+	rc = pg_fast(env, &sg, in);
+	if (rc != PG_SEG_SLOW) {
+		*out = sg.out;
+		return rc;
+	}
+decide:
+#endif
+	rc = in ? PG_INGRESS_DECIDE(env, &sg) : PG_EGRESS_DECIDE(env, &sg);
+	*out = sg.out;
+	return rc;
+}
 
 /*
  * Client to server: rewrite TSval (or strip it) for pool sources. len is the whole
@@ -526,23 +608,13 @@ PG_INLINE int pg_ingress_len(struct pg_env *env, uint8_t *data, uint8_t *end, ui
 {
 	struct pg_stats *st = pg_env_stats(env);
 	struct pg_pkt pkt;
-	struct pg_seg sg;
+	uint32_t out = 0;
 	int rc;
 
 	st->c[PG_STAT_PACKETS]++;
-	rc = pg_parse_len(&pkt, data, end, len);
-	if (rc != PG_PARSE_TCP) {
-		pg_count(st, rc);
-		return PG_V_PASS;
-	}
-	pg_seg_of(&sg, &pkt, true, now);
-#ifdef PG_DECIDE_HOOKS
-	rc = pg_ingress_fast(env, &sg);
-	if (rc == PG_SEG_SLOW)
-#endif
-		rc = PG_INGRESS_DECIDE(env, &sg);
+	rc = pg_parse_decide(env, &pkt, data, end, len, now, true, &out);
 	if (rc == PG_SEG_TSVAL) {
-		if (pg_ts_set_tsval(&pkt, sg.out))
+		if (pg_ts_set_tsval(&pkt, out))
 			return PG_V_PASS;
 		st->c[PG_STAT_TSVAL_REWRITTEN]++;
 		return PG_V_MODIFIED;
@@ -572,25 +644,9 @@ PG_INLINE int pg_ingress(struct pg_env *env, uint8_t *data, uint8_t *end, uint64
 PG_INLINE int pg_egress_parse_decide(struct pg_env *env, struct pg_pkt *pkt, uint8_t *data,
 				     uint8_t *end, uint32_t len, uint64_t now, uint32_t *tsecr)
 {
-	struct pg_stats *st = pg_env_stats(env);
-	struct pg_seg sg;
-	int rc;
-
-	st->c[PG_STAT_PACKETS_OUT]++;
-	rc = pg_parse_len(pkt, data, end, len);
-	if (rc != PG_PARSE_TCP) {
-		pg_count(st, rc);
+	pg_env_stats(env)->c[PG_STAT_PACKETS_OUT]++;
+	if (pg_parse_decide(env, pkt, data, end, len, now, false, tsecr) != PG_SEG_TSECR)
 		return PG_V_PASS;
-	}
-	pg_seg_of(&sg, pkt, false, now);
-#ifdef PG_DECIDE_HOOKS
-	rc = pg_egress_fast(env, &sg);
-	if (rc == PG_SEG_SLOW)
-#endif
-		rc = PG_EGRESS_DECIDE(env, &sg);
-	if (rc != PG_SEG_TSECR)
-		return PG_V_PASS;
-	*tsecr = sg.out;
 	return PG_V_MODIFIED;
 }
 

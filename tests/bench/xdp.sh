@@ -1,6 +1,7 @@
 #!/bin/sh
 # ns per packet of pawsguard's XDP and TC programs by BPF_PROG_TEST_RUN, each beside an
-# XDP_PASS / TC_ACT_OK program on the same packet in the same run, with the ratio.
+# XDP_PASS / TC_ACT_OK program on the same packet in the same run, with the ratio; the
+# established segment also beside the floor program (tests/bench/scale_xdp.bpf.c).
 # Usage (root): tests/bench/xdp.sh [REPEAT]   (default 1000000)
 set -eu
 cd "$(dirname "$0")/../.."

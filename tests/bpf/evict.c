@@ -24,9 +24,9 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "pawsguard.skel.h"
 #include "pawsguard/compat.h"
 #include "pawsguard/types.h"
+#include "pawsguard.skel.h"
 #include "testpkt.h"
 
 #define TABLE	 256  /* entries per flow map */
@@ -342,7 +342,7 @@ int main(void)
 	clock_gettime(CLOCK_BOOTTIME, &bt);
 	cfg.realtime_off_ns = (uint64_t)(rt.tv_sec - bt.tv_sec) * PG_SEC_NS + (uint64_t)rt.tv_nsec -
 			      (uint64_t)bt.tv_nsec;
-	if (bpf_map_update_elem(bpf_map__fd(e.skel->maps.pg_config), &zero, &cfg, BPF_ANY) ||
+	if (bpf_map_update_elem(bpf_map__fd(e.skel->maps.data_pg_config), &zero, &cfg, BPF_ANY) ||
 	    bpf_map_update_elem(bpf_map__fd(e.skel->maps.pg_pools4), &k4, &pv, BPF_ANY))
 		return 1;
 	flood_test(&e);

@@ -638,7 +638,7 @@ static int fx_setup(struct fx_ctx *c, const struct fx *fx)
 	boot = fx_clock_ns(CLOCK_BOOTTIME);
 	cfg.realtime_off_ns = rt - boot;
 	c->base_ns = rt;
-	err = bpf_map_update_elem(bpf_map__fd(s->maps.pg_config), &zero, &cfg, BPF_ANY);
+	err = bpf_map_update_elem(bpf_map__fd(s->maps.data_pg_config), &zero, &cfg, BPF_ANY);
 	for (i = 0; !err && i < fx->npools; i++) {
 		const struct fx_pool *p = &fx->pools[i];
 		struct pg_pool_val v = {.action = p->action};
