@@ -332,8 +332,6 @@ PG_INLINE int pg_ingress_syn(struct pg_env *env, struct pg_stats *st, const stru
 			s->tuple_back++;
 			obs |= PG_OBS_TUPLE;
 		}
-		if (obs & PG_OBS_TUPLE)
-			st->c[PG_STAT_RESCUED_TW]++;
 		if (s)
 			t64 = pg_source_claim_syn(s, fresh, margin, vnow, cfg);
 		else
@@ -361,6 +359,9 @@ PG_INLINE int pg_ingress_syn(struct pg_env *env, struct pg_stats *st, const stru
 	}
 	if (s)
 		s->last_ns = now;
+	/* Rewritten: what the TIME-WAIT rule would have rejected goes through. */
+	if (obs & PG_OBS_TUPLE)
+		st->c[PG_STAT_RESCUED_TW]++;
 	sg->out = t;
 	return PG_SEG_TSVAL;
 }
