@@ -11,6 +11,7 @@
 
 #include "pawsguard/types.h"
 #include "pgconf.h"
+#include "pgutil.h"
 
 struct pg_src_rec {
 	struct pg_addr addr;
@@ -78,8 +79,5 @@ int pg_dpdk_list(char names[][64], int max);
 
 /* Route libbpf/libxdp messages (silent unless PAWSGUARD_DEBUG is set). */
 void pg_lib_logging(void);
-
-/* Realtime now, ns: ages are computed against the dataplanes' realtime-based clock. */
-uint64_t pg_realtime_ns(void);
 
 #endif /* PAWSGUARD_TARGET_H */

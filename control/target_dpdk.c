@@ -18,6 +18,7 @@
 #include <json-c/json.h>
 
 #include "pawsguard/stats.h"
+#include "pgtel.h"
 #include "target.h"
 
 #define PG_TEL_SOCK "dpdk_telemetry.v2"
@@ -140,7 +141,7 @@ static int pg_dpdk_pool_add(struct pg_target *t, const struct pg_pool_entry *e, 
 
 	pg_cidr_format(&e->cidr, p, sizeof(p));
 	snprintf(p + strlen(p), sizeof(p) - strlen(p), " %s", pg_action_name(e->action));
-	rc = pg_tel_cmd(t, "/pawsguard/pool_add", p, &root, &val, err, el);
+	rc = pg_tel_cmd(t, PG_TEL_POOL_ADD, p, &root, &val, err, el);
 	if (!rc)
 		json_object_put(root);
 	return rc;
@@ -153,7 +154,7 @@ static int pg_dpdk_pool_del(struct pg_target *t, const struct pg_cidr *c, char *
 	int rc;
 
 	pg_cidr_format(c, p, sizeof(p));
-	rc = pg_tel_cmd(t, "/pawsguard/pool_del", p, &root, &val, err, el);
+	rc = pg_tel_cmd(t, PG_TEL_POOL_DEL, p, &root, &val, err, el);
 	if (!rc)
 		json_object_put(root);
 	return rc;
@@ -174,51 +175,53 @@ static uint64_t pg_jnum(struct json_object *o, const char *k)
 }
 
 /*
- * Every pool: one reply holds what fits in 16 KB, so page through them by offset until a
- * page comes back empty (bounded: a page holds at least one pool, there are at most
- * PG_MAX_POOLS_ANY of them). A listing is complete or an error, never cut.
+ * Every pool, a page at a time (pgtel.h): from offset 0 until the page's "next" reaches the
+ * total. Bounded: every page moves on by at least one pool, there are at most
+ * PG_MAX_POOLS_ANY of them. A listing is complete or an error, never cut.
  */
 #define PG_MAX_POOLS_ANY 65536
 
 static int pg_dpdk_pool_list(struct pg_target *t, struct pg_pool_entry **out, size_t *n, char *err,
 			     size_t el)
 {
-	struct json_object *root, *val;
+	struct json_object *root, *val, *pools, *o;
 	struct pg_pool_entry *v = NULL, *nv;
-	size_t i, cnt, have = 0;
-	char off[24];
+	uint64_t total, next, i;
+	size_t have = 0;
+	char off[24], key[24], cerr[PG_ERRLEN];
 	int rc;
 
 	for (;;) {
 		snprintf(off, sizeof(off), "%zu", have);
-		rc = pg_tel_cmd(t, "/pawsguard/pools", off, &root, &val, err, el);
+		rc = pg_tel_cmd(t, PG_TEL_POOLS, off, &root, &val, err, el);
 		if (rc) {
 			free(v);
 			return rc;
 		}
-		cnt = json_object_is_type(val, json_type_array) ? json_object_array_length(val) : 0;
-		if (!cnt) {
-			json_object_put(root);
-			break;
-		}
-		nv = have + cnt <= PG_MAX_POOLS_ANY ? realloc(v, (have + cnt) * sizeof(*v)) : NULL;
-		if (!nv) {
+		total = pg_jnum(val, "total");
+		next = pg_jnum(val, "next");
+		if (!json_object_object_get_ex(val, "pools", &pools) || next < have ||
+		    (next == have && have < total) || total > PG_MAX_POOLS_ANY) {
 			json_object_put(root);
 			free(v);
 			snprintf(err, el,
-				 have + cnt > PG_MAX_POOLS_ANY ? "more than %u pools listed"
-							       : "out of memory",
-				 PG_MAX_POOLS_ANY);
+				 "the appliance does not page its pools (an older "
+				 "pawsguard-dpdk?)");
+			return -EPROTO;
+		}
+		nv = realloc(v, (next + 1) * sizeof(*v));
+		if (!nv) {
+			json_object_put(root);
+			free(v);
+			snprintf(err, el, "out of memory");
 			return -ENOMEM;
 		}
 		v = nv;
-		for (i = 0; i < cnt; i++) {
-			struct json_object *o = json_object_array_get_idx(val, i);
-			char cerr[PG_ERRLEN];
-
-			if (pg_cidr_parse(pg_jstr(o, "prefix"), &v[have + i].cidr, cerr,
-					  sizeof(cerr)) ||
-			    pg_action_parse(pg_jstr(o, "action"), &v[have + i].action)) {
+		for (i = have; i < next; i++) {
+			snprintf(key, sizeof(key), "%llu", (unsigned long long)i);
+			if (!json_object_object_get_ex(pools, key, &o) ||
+			    pg_cidr_parse(pg_jstr(o, "prefix"), &v[i].cidr, cerr, sizeof(cerr)) ||
+			    pg_action_parse(pg_jstr(o, "action"), &v[i].action)) {
 				json_object_put(root);
 				free(v);
 				snprintf(err, el,
@@ -226,8 +229,10 @@ static int pg_dpdk_pool_list(struct pg_target *t, struct pg_pool_entry **out, si
 				return -EPROTO;
 			}
 		}
-		have += cnt;
+		have = next;
 		json_object_put(root);
+		if (have >= total)
+			break;
 	}
 	*out = v ? v : calloc(1, sizeof(*v));
 	*n = have;
@@ -240,7 +245,7 @@ static int pg_dpdk_stats(struct pg_target *t, struct pg_stats_rec *out, char *er
 	int i, rc;
 
 	memset(out, 0, sizeof(*out));
-	rc = pg_tel_cmd(t, "/pawsguard/stats", NULL, &root, &val, err, el);
+	rc = pg_tel_cmd(t, PG_TEL_STATS, NULL, &root, &val, err, el);
 	if (rc)
 		return rc;
 	for (i = 0; i < PG_STAT_MAX; i++)
@@ -265,15 +270,14 @@ static void pg_addr_parse(const char *s, struct pg_addr *a)
 
 /*
  * Every entry of a table, a page at a time (/pawsguard/flows,page,W,POS: the workers' slots
- * in order, as many per page as fit one reply) until the appliance says there is no next
- * page. parse fills one record from a JSON entry. A listing is complete or an error.
+ * in order, PG_TEL_PAGE at most per page, pgtel.h) until a page has no "next". parse fills one record from a JSON entry. A listing is complete or an error.
  */
 static int pg_tel_pages(struct pg_target *t, const char *cmd, size_t sz,
 			void (*parse)(struct json_object *o, void *rec), void **out, size_t *n,
 			char *err, size_t el)
 {
-	struct json_object *root, *val, *ents, *next;
-	char cursor[48] = "page,0,0";
+	struct json_object *root, *val, *ents, *next, *o;
+	char cursor[48] = "page,0,0", key[24];
 	size_t have = 0, cnt, i, pages;
 	uint8_t *v = NULL, *nv;
 	int rc;
@@ -286,16 +290,15 @@ static int pg_tel_pages(struct pg_target *t, const char *cmd, size_t sz,
 			return rc;
 		}
 		if (!json_object_object_get_ex(val, "entries", &ents) ||
-		    !json_object_is_type(ents, json_type_array) ||
-		    !json_object_object_get_ex(val, "next", &next)) {
+		    !json_object_is_type(ents, json_type_object)) {
 			json_object_put(root);
 			free(v);
 			snprintf(err, el,
 				 "the appliance does not page %s (an older pawsguard-dpdk?)", cmd);
 			return -EPROTO;
 		}
-		cnt = json_object_array_length(ents);
-		nv = realloc(v, (have + cnt + 1) * sz);
+		cnt = pg_jnum(val, "count");
+		nv = cnt < (1U << 16) ? realloc(v, (have + cnt + 1) * sz) : NULL;
 		if (!nv) {
 			json_object_put(root);
 			free(v);
@@ -304,16 +307,24 @@ static int pg_tel_pages(struct pg_target *t, const char *cmd, size_t sz,
 		}
 		v = nv;
 		memset(v + have * sz, 0, (cnt + 1) * sz);
-		for (i = 0; i < cnt; i++)
-			parse(json_object_array_get_idx(ents, i), v + (have + i) * sz);
+		for (i = 0; i < cnt; i++) {
+			snprintf(key, sizeof(key), "%zu", i);
+			if (!json_object_object_get_ex(ents, key, &o)) {
+				json_object_put(root);
+				free(v);
+				snprintf(err, el, "%s: a page lacks its entry %zu", cmd, i);
+				return -EPROTO;
+			}
+			parse(o, v + (have + i) * sz);
+		}
 		have += cnt;
-		if (!next || json_object_is_type(next, json_type_null)) {
+		if (!json_object_object_get_ex(val, "next", &next)) {
 			json_object_put(root);
 			*out = v;
 			*n = have;
 			return 0;
 		}
-		snprintf(cursor, sizeof(cursor), "page,%s", json_object_get_string(next));
+		snprintf(cursor, sizeof(cursor), "page,%.32s", json_object_get_string(next));
 		json_object_put(root);
 	}
 	free(v);
@@ -353,15 +364,15 @@ static void pg_flow_of_json(struct json_object *o, void *rec)
 static int pg_dpdk_sources(struct pg_target *t, struct pg_src_rec **out, size_t *n, char *err,
 			   size_t el)
 {
-	return pg_tel_pages(t, "/pawsguard/sources", sizeof(**out), pg_src_of_json, (void **)out, n,
-			    err, el);
+	return pg_tel_pages(t, PG_TEL_SOURCES, sizeof(**out), pg_src_of_json, (void **)out, n, err,
+			    el);
 }
 
 static int pg_dpdk_flows(struct pg_target *t, struct pg_flow_rec **out, size_t *n, char *err,
 			 size_t el)
 {
-	return pg_tel_pages(t, "/pawsguard/flows", sizeof(**out), pg_flow_of_json, (void **)out, n,
-			    err, el);
+	return pg_tel_pages(t, PG_TEL_FLOWS, sizeof(**out), pg_flow_of_json, (void **)out, n, err,
+			    el);
 }
 
 static void pg_dpdk_close(struct pg_target *t)
@@ -437,7 +448,7 @@ int pg_dpdk_list(char names[][64], int max)
 		/* A stale socket, or a DPDK program that is not ours, does not count. */
 		if (pg_dpdk_open(&t, d->d_name, err, sizeof(err)))
 			continue;
-		if (pg_tel_cmd(&t, "/pawsguard/pools", NULL, &root, &val, err, sizeof(err)) == 0) {
+		if (pg_tel_cmd(&t, PG_TEL_POOLS, NULL, &root, &val, err, sizeof(err)) == 0) {
 			json_object_put(root);
 			snprintf(names[n++], 64, "%s", d->d_name);
 		}

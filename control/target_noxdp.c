@@ -16,14 +16,6 @@ void pg_lib_logging(void)
 {
 }
 
-uint64_t pg_realtime_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * PG_SEC_NS + (uint64_t)ts.tv_nsec;
-}
-
 int pg_xdp_open(struct pg_target *t, const char *iface, char *err, size_t el)
 {
 	(void)t;

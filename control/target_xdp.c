@@ -76,23 +76,6 @@ void pg_lib_logging(void)
 	libxdp_set_print(pg_libxdp_print);
 }
 
-uint64_t pg_realtime_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * PG_SEC_NS + (uint64_t)ts.tv_nsec;
-}
-
-/* realtime - boottime: the BPF programs read bpf_ktime_get_boot_ns() and add this. */
-static uint64_t pg_realtime_offset(void)
-{
-	struct timespec b;
-
-	clock_gettime(CLOCK_BOOTTIME, &b);
-	return pg_realtime_ns() - ((uint64_t)b.tv_sec * PG_SEC_NS + (uint64_t)b.tv_nsec);
-}
-
 static int pg_need_root(char *err, size_t el)
 {
 	if (geteuid() == 0)
@@ -578,7 +561,7 @@ int pg_xdp_attach(const struct pg_attach_opts *o, char *err, size_t el)
 		goto out_unpin;
 	}
 	/* Configure and fill pools before any program sees a packet. */
-	cfg.realtime_off_ns = pg_realtime_offset();
+	cfg.realtime_off_ns = pg_realtime_offset_ns();
 	if (bpf_map_update_elem(bpf_map__fd(skel->maps.pg_config), &zero, &cfg, BPF_ANY)) {
 		rc = -errno;
 		snprintf(err, el, "cannot write the configuration: %s", strerror(errno));

@@ -553,9 +553,6 @@ int main(int argc, char **argv)
 		pg_state_load(o.state);
 	for (side = 0; side < 2; side++)
 		pg_port_start(&pp[side], o.mtu);
-	rc = pg_front_start();
-	if (rc)
-		rte_exit(EXIT_FAILURE, "cannot serve the telemetry socket: %s\n", strerror(-rc));
 	rc = pg_telemetry_register();
 	if (rc)
 		rte_exit(EXIT_FAILURE, "cannot register telemetry commands: %s\n", strerror(-rc));
@@ -616,7 +613,6 @@ int main(int argc, char **argv)
 	for (side = 0; side < 2; side++)
 		rte_eth_dev_close(pg_app.port[side]);
 
-	pg_front_stop();
 	pthread_mutex_lock(&pg_app.ctl_lock);
 	pg_pools_reclaim(true);
 	pg_pools_free(pg_app.pools);

@@ -56,6 +56,7 @@
 
 #include "pawsguard/types.h"
 #include "pgconf.h"
+#include "pgutil.h"
 
 #define PG_BURST	32
 #define PG_TX_BUF	64   /* frames queued per output port before a forced flush */
@@ -253,8 +254,6 @@ static inline bool pg_quit(void)
 {
 	return __atomic_load_n(&pg_app.force_quit, __ATOMIC_RELAXED);
 }
-
-uint64_t pg_realtime_ns(void);
 
 /* worker.c */
 int pg_worker_main(void *arg);

@@ -1,103 +1,48 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
- * Telemetry commands under /pawsguard/. The pawsguard CLI's DPDK target depends on these
- * exact shapes:
+ * Telemetry commands under /pawsguard/, registered with DPDK's telemetry library: they answer
+ * on DPDK's own socket (<runtime dir>/dpdk_telemetry.v2), next to /ethdev/... and /eal/...,
+ * for dpdk-telemetry.py and the pawsguard CLI alike. Names, reply shapes and page sizes are
+ * in lib/pgtel.h, shared with the CLI.
  *
- *   /pawsguard/stats              dict: every counter of PG_STATS_LIST by its stats.h name
- *                                 (summed over workers), "flows", "sources" (entries in
- *                                 use), "not_understood" (all reasons), "evictions",
- *                                 "tx_dropped", "lcores", and the
- *                                 appliance's own "ring_dropped", "handed_off",
- *                                 "rx_packets", "tx_packets"
- *   /pawsguard/pools[,OFFSET]     [{"prefix": "203.0.113.0/24", "action": "rewrite"}, ...]
- *                                 from OFFSET on, as many as fit in one reply: page on with
- *                                 OFFSET + what came until a page is empty
- *   /pawsguard/pool_add,CIDR[ ACTION]   {"ok": 1} or {"error": "..."}; ACTION rewrite|strip
- *                                 (default rewrite), after a space or a comma
- *   /pawsguard/pool_del,CIDR      {"ok": 1} or {"error": "..."}
- *   /pawsguard/sources[,LIMIT]    [{"addr","action","syns","backwards","max_fwd","raw_max",
- *                                   "flows","age_ms"}, ...] most recent first
- *   /pawsguard/flows[,LIMIT]      [{"client","cport","server","sport","offset","state",
- *                                   "age_ms"}, ...] most recent first
- *   /pawsguard/flows,page,W,POS   {"entries": [...], "next": "W,POS" | null}: every entry,
- *   /pawsguard/sources,page,W,POS a page at a time (table order), from "0,0" until null
- *
- * DPDK 22.11's rte_tel_data cannot hold a dict inside an array (containers are arrays of
- * scalars only; rte_tel_data_add_array_container returns -EINVAL for a dict), so the JSON is
- * written here and served on the telemetry socket by the front in telfront.c. The commands
- * are also registered with the telemetry library, so that "/" lists them and "/help" knows
- * them; a client of DPDK's own socket gets the same JSON as a string.
+ * DPDK 22.11 puts dicts in dicts (rte_tel_data_add_dict_container), not in arrays, so every
+ * list is a dict keyed by position; a reply holds at most 16 KB, so lists come in pages
+ * (pgtel.h sizes them so that a page always fits: what does not fit DPDK leaves out).
  *
  * Callbacks run on telemetry threads: everything that changes state or asks the workers
- * goes under ctl_lock. Counters are read as they are (statistics). Lists stop at
- * min(LIMIT, 500) entries and at what fits in one reply (16 KB); what is listed is always
- * the most recent entries.
+ * goes under ctl_lock. Counters are read as they are (statistics).
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <stdarg.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <rte_eal.h>
 #include <rte_telemetry.h>
 
 #include "pawsguard/stats.h"
 #include "pg_dpdk.h"
+#include "pgtel.h"
 #include "pools.h"
 #include "telemetry.h"
 
 #define PG_DUMP_WAIT_NS (2 * PG_SEC_NS)
 
-/* JSON text into a fixed buffer; a write that does not fit sets full and writes nothing. */
-struct pg_json {
-	char *p;
-	size_t len;
-	size_t cap; /* bytes usable, the terminating NUL not counted */
-	bool full;
-};
+_Static_assert(PG_TEL_PAGE <= PG_DUMP_PAGE && PG_TEL_RECENT_MAX <= PG_DUMP_MAX,
+	       "a telemetry page fits what a worker dumps at once");
+_Static_assert(PG_TEL_POOLS_PAGE < RTE_TEL_MAX_DICT_ENTRIES &&
+		       PG_TEL_PAGE < RTE_TEL_MAX_DICT_ENTRIES,
+	       "a page fits in one telemetry dict");
 
-static void __rte_format_printf(2, 3) pg_jf(struct pg_json *j, const char *fmt, ...)
+static int pg_tel_error(struct rte_tel_data *d, const char *msg)
 {
-	va_list ap;
-	int n;
-
-	if (j->full)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(j->p + j->len, j->cap + 1 - j->len, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n > j->cap - j->len) {
-		j->p[j->len] = '\0';
-		j->full = true;
-		return;
-	}
-	j->len += (size_t)n;
-}
-
-/* A JSON string: quotes, backslashes and control characters escaped. */
-static void pg_jstr(struct pg_json *j, const char *s)
-{
-	pg_jf(j, "\"");
-	for (; *s && !j->full; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			pg_jf(j, "\\%c", c);
-		else if (c < 0x20)
-			pg_jf(j, "\\u%04x", c);
-		else
-			pg_jf(j, "%c", c);
-	}
-	pg_jf(j, "\"");
-}
-
-static void pg_jerror(struct pg_json *j, const char *msg)
-{
-	pg_jf(j, "{\"error\": ");
-	pg_jstr(j, msg);
-	pg_jf(j, "}");
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_string(d, "error", msg);
+	return 0;
 }
 
 static uint64_t pg_rd(const uint64_t *p)
@@ -105,13 +50,15 @@ static uint64_t pg_rd(const uint64_t *p)
 	return __atomic_load_n(p, __ATOMIC_RELAXED);
 }
 
-static void pg_cmd_stats(struct pg_json *j)
+static int pg_tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	uint64_t c[PG_STAT_MAX] = {0};
 	struct pg_xstats x = {0};
 	uint64_t flows = 0, sources = 0;
 	unsigned int i, k;
 
+	(void)cmd;
+	(void)params;
 	for (k = 0; k < pg_app.n_workers; k++) {
 		struct pg_worker *w = &pg_app.workers[k];
 
@@ -126,59 +73,91 @@ static void pg_cmd_stats(struct pg_json *j)
 		flows += __atomic_load_n(&w->flow.used, __ATOMIC_RELAXED);
 		sources += __atomic_load_n(&w->src.used, __ATOMIC_RELAXED);
 	}
-	pg_jf(j, "{");
+	rte_tel_data_start_dict(d);
 	for (i = 0; i < PG_STAT_MAX; i++)
-		pg_jf(j, "\"%s\": %" PRIu64 ", ", pg_stat_descs[i].name, c[i]);
-	pg_jf(j, "\"not_understood\": %" PRIu64 ", ", pg_stats_not_understood(c));
-	pg_jf(j,
-	      "\"flows\": %" PRIu64 ", \"sources\": %" PRIu64 ", \"evictions\": %" PRIu64
-	      ", \"tx_dropped\": %" PRIu64 ", \"ring_dropped\": %" PRIu64
-	      ", \"handed_off\": %" PRIu64 ", \"rx_packets\": %" PRIu64 ", \"tx_packets\": %" PRIu64
-	      ", \"lcores\": %u}",
-	      flows, sources, x.evictions, x.tx_dropped, x.ring_dropped, x.handed_off, x.rx, x.tx,
-	      pg_app.n_workers);
+		rte_tel_data_add_dict_u64(d, pg_stat_descs[i].name, c[i]);
+	rte_tel_data_add_dict_u64(d, "not_understood", pg_stats_not_understood(c));
+	rte_tel_data_add_dict_u64(d, "flows", flows);
+	rte_tel_data_add_dict_u64(d, "sources", sources);
+	rte_tel_data_add_dict_u64(d, "flows_capacity", pg_app.max_flows);
+	rte_tel_data_add_dict_u64(d, "sources_capacity", pg_app.max_sources);
+	rte_tel_data_add_dict_u64(d, "evictions", x.evictions);
+	rte_tel_data_add_dict_u64(d, "tx_dropped", x.tx_dropped);
+	rte_tel_data_add_dict_u64(d, "ring_dropped", x.ring_dropped);
+	rte_tel_data_add_dict_u64(d, "handed_off", x.handed_off);
+	rte_tel_data_add_dict_u64(d, "rx_packets", x.rx);
+	rte_tel_data_add_dict_u64(d, "tx_packets", x.tx);
+	rte_tel_data_add_dict_u64(d, "lcores", pg_app.n_workers);
+	return 0;
 }
 
-/* Append one list element; false, appending nothing, if it (and the list's end) would not fit. */
-static bool pg_jelem(struct pg_json *j, bool first, const char *elem)
+/* Adds child under key to d (d frees it); false when d is full (child freed here). */
+static bool pg_tel_put(struct rte_tel_data *d, const char *key, struct rte_tel_data *child)
 {
-	size_t need = strlen(elem) + (first ? 0 : 2);
-
-	if (j->full || j->len + need + PG_TEL_TAIL > j->cap)
+	if (rte_tel_data_add_dict_container(d, key, child, 0)) {
+		rte_tel_data_free(child);
 		return false;
-	pg_jf(j, "%s%s", first ? "" : ", ", elem);
+	}
 	return true;
 }
 
-/*
- * The pools in the order added, from OFFSET (the parameter, default 0) on, as many as fit in
- * one reply: a client pages with the count it got until a page is empty (the CLI does).
- */
-static void pg_cmd_pools(struct pg_json *j, const char *params)
+/* A dict child, or NULL without memory. */
+static struct rte_tel_data *pg_tel_dict(void)
 {
-	const struct pg_pools *p;
-	char prefix[64], elem[160];
-	struct pg_json e = {.p = elem, .cap = sizeof(elem) - 1};
-	uint32_t i, off = 0;
+	struct rte_tel_data *c = rte_tel_data_alloc();
 
-	if (params && *params && pg_parse_u32(params, 0, UINT32_MAX, &off)) {
-		pg_jf(j, "{\"error\": \"usage: /pawsguard/pools[,OFFSET]\"}");
-		return;
+	if (c)
+		rte_tel_data_start_dict(c);
+	return c;
+}
+
+/* "OFFSET[,COUNT]": a page of the pools in the order added. */
+static int pg_tel_pools(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	uint32_t i, off = 0, count = PG_TEL_POOLS_PAGE, total, end;
+	struct rte_tel_data *list, *e;
+	const struct pg_pools *p;
+	char prefix[64], key[16];
+
+	(void)cmd;
+	if (params && *params) {
+		char buf[64], *c;
+
+		snprintf(buf, sizeof(buf), "%s", params);
+		c = strchr(buf, ',');
+		if (c)
+			*c++ = '\0';
+		if (pg_parse_u32(buf, 0, UINT32_MAX, &off) ||
+		    (c && pg_parse_u32(c, 1, PG_TEL_POOLS_PAGE, &count)))
+			return pg_tel_error(d, "usage: " PG_TEL_POOLS "[,OFFSET[,COUNT]] (COUNT "
+					       "1..128)");
 	}
-	pg_jf(j, "[");
+	list = pg_tel_dict();
+	if (!list)
+		return -ENOMEM;
 	pthread_mutex_lock(&pg_app.ctl_lock);
 	p = pg_app.pools;
-	for (i = off; p && i < p->n; i++) {
+	total = p ? p->n : 0;
+	end = off < total ? off + (total - off < count ? total - off : count) : off;
+	for (i = off; i < end; i++) {
+		e = pg_tel_dict();
+		if (!e)
+			break;
 		pg_cidr_format(&p->list[i].cidr, prefix, sizeof(prefix));
-		e.len = 0;
-		e.full = false;
-		pg_jf(&e, "{\"prefix\": \"%s\", \"action\": \"%s\"}", prefix,
-		      pg_action_name(p->list[i].action));
-		if (!pg_jelem(j, i == off, elem))
+		rte_tel_data_add_dict_string(e, "prefix", prefix);
+		rte_tel_data_add_dict_string(e, "action", pg_action_name(p->list[i].action));
+		snprintf(key, sizeof(key), "%u", i);
+		if (!pg_tel_put(list, key, e))
 			break;
 	}
 	pthread_mutex_unlock(&pg_app.ctl_lock);
-	pg_jf(j, "]");
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_u64(d, "total", total);
+	rte_tel_data_add_dict_u64(d, "offset", off);
+	/* Where the next page starts: short of end only when memory ran out. */
+	rte_tel_data_add_dict_u64(d, "next", i);
+	pg_tel_put(d, "pools", list);
+	return 0;
 }
 
 /* "CIDR[ ACTION]" or "CIDR[,ACTION]"; ACTION only where with_action. */
@@ -211,22 +190,42 @@ static int pg_pool_params(const char *params, bool with_action, struct pg_pool_e
 	return 0;
 }
 
-static void pg_cmd_pool_change(struct pg_json *j, const char *params, bool del)
+/* pool_add and pool_del answer with what they did and how many pools there are now. */
+static int pg_tel_pool_change(const char *params, bool del, struct rte_tel_data *d)
 {
 	struct pg_pool_entry e;
-	char err[PG_ERRLEN];
+	char err[PG_ERRLEN], prefix[64];
+	uint32_t n = 0;
 	int rc;
 
 	rc = pg_pool_params(params, !del, &e, err, sizeof(err));
 	if (!rc) {
 		pthread_mutex_lock(&pg_app.ctl_lock);
 		rc = pg_pools_update(&e, del, err, sizeof(err));
+		n = pg_app.pools ? pg_app.pools->n : 0;
 		pthread_mutex_unlock(&pg_app.ctl_lock);
 	}
 	if (rc)
-		pg_jerror(j, err);
-	else
-		pg_jf(j, "{\"ok\": 1}");
+		return pg_tel_error(d, err);
+	pg_cidr_format(&e.cidr, prefix, sizeof(prefix));
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_string(d, del ? "deleted" : "added", prefix);
+	if (!del)
+		rte_tel_data_add_dict_string(d, "action", pg_action_name(e.action));
+	rte_tel_data_add_dict_u64(d, "pools", n);
+	return 0;
+}
+
+static int pg_tel_pool_add(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	(void)cmd;
+	return pg_tel_pool_change(params, false, d);
+}
+
+static int pg_tel_pool_del(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	(void)cmd;
+	return pg_tel_pool_change(params, true, d);
 }
 
 static int pg_rec_cmp(const void *a, const void *b)
@@ -284,76 +283,96 @@ static uint32_t pg_collect(uint32_t kind, uint32_t limit, struct pg_dump_rec *ou
 	return n < limit ? n : limit;
 }
 
-static void pg_addr_str(const struct pg_addr *a, char *buf, size_t len)
-{
-	if (!a->w[0] && !a->w[1] && a->w[2] == htonl(0xffff))
-		inet_ntop(AF_INET, &a->b[12], buf, (socklen_t)len);
-	else
-		inet_ntop(AF_INET6, a->b, buf, (socklen_t)len);
-}
-
-static void pg_rec_json(struct pg_json *e, uint32_t kind, const struct pg_dump_rec *r, uint64_t now)
+/* One source or flow as a dict (NULL without memory). */
+static struct rte_tel_data *pg_rec_tel(uint32_t kind, const struct pg_dump_rec *r, uint64_t now)
 {
 	uint64_t age = now > r->last_ns ? (now - r->last_ns) / 1000000 : 0;
-	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
+	struct rte_tel_data *e = pg_tel_dict();
+	char a[PG_ADDR_STRLEN];
 
+	if (!e)
+		return NULL;
 	if (kind == PG_DUMP_SOURCES) {
 		const struct pg_source *s = &r->src.s;
 
-		pg_addr_str(&r->src.addr, a, sizeof(a));
-		pg_jf(e,
-		      "{\"addr\": \"%s\", \"action\": \"%s\", \"syns\": %u, \"backwards\": %u, "
-		      "\"max_fwd\": %" PRIu64
-		      ", \"raw_max\": %u, \"flows\": %u, \"age_ms\": %" PRIu64 "}",
-		      a, pg_action_name(s->action), s->syns, s->backwards, (uint64_t)s->max_fwd,
-		      s->raw_max, s->flows, age);
+		pg_addr_format(&r->src.addr, a, sizeof(a));
+		rte_tel_data_add_dict_string(e, "addr", a);
+		rte_tel_data_add_dict_string(e, "action", pg_action_name(s->action));
+		rte_tel_data_add_dict_u64(e, "syns", s->syns);
+		rte_tel_data_add_dict_u64(e, "backwards", s->backwards);
+		/* The unwrapped position (types.h): the CLI shows its low 32 bits, the wire's. */
+		rte_tel_data_add_dict_u64(e, "max_fwd", s->max_fwd);
+		rte_tel_data_add_dict_u64(e, "raw_max", s->raw_max);
+		rte_tel_data_add_dict_u64(e, "flows", s->flows);
+		rte_tel_data_add_dict_u64(e, "age_ms", age);
 	} else {
 		const struct pg_flow_key *k = &r->flow.k;
 		const struct pg_flow *f = &r->flow.f;
 
-		pg_addr_str(&k->client, a, sizeof(a));
-		pg_addr_str(&k->server, b, sizeof(b));
-		pg_jf(e,
-		      "{\"client\": \"%s\", \"cport\": %u, \"server\": \"%s\", \"sport\": %u, "
-		      "\"offset\": %u, \"state\": \"%s\", \"age_ms\": %" PRIu64 "}",
-		      a, ntohs(k->cport), b, ntohs(k->sport), f->offset,
-		      pg_flow_state_name(f->state), age);
+		pg_addr_format(&k->client, a, sizeof(a));
+		rte_tel_data_add_dict_string(e, "client", a);
+		rte_tel_data_add_dict_u64(e, "cport", ntohs(k->cport));
+		pg_addr_format(&k->server, a, sizeof(a));
+		rte_tel_data_add_dict_string(e, "server", a);
+		rte_tel_data_add_dict_u64(e, "sport", ntohs(k->sport));
+		rte_tel_data_add_dict_u64(e, "offset", f->offset);
+		rte_tel_data_add_dict_string(e, "state", pg_flow_state_name(f->state));
+		rte_tel_data_add_dict_u64(e, "age_ms", age);
 	}
+	return e;
+}
+
+/* recs as a dict keyed "0", "1", ... under key in d; the count beside it. */
+static int pg_tel_recs(struct rte_tel_data *d, const char *key, uint32_t kind,
+		       const struct pg_dump_rec *recs, uint32_t n)
+{
+	struct rte_tel_data *list = pg_tel_dict(), *e;
+	uint64_t now = pg_realtime_ns();
+	char k[16];
+	uint32_t i;
+
+	if (!list)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		e = pg_rec_tel(kind, &recs[i], now);
+		snprintf(k, sizeof(k), "%u", i);
+		if (!e || !pg_tel_put(list, k, e)) {
+			rte_tel_data_free(list);
+			return -ENOMEM;
+		}
+	}
+	rte_tel_data_add_dict_u64(d, "count", n);
+	return pg_tel_put(d, key, list) ? 0 : -ENOSPC;
 }
 
 /*
  * One page of a complete listing: worker w's used slots from position pos on, at most
- * PG_DUMP_PAGE of them, and where the next page starts ("next": "W,POS", or null after the
+ * PG_TEL_PAGE of them, and where the next page starts ("next": "W,POS", absent after the
  * last worker). With ctl_lock held.
  */
-static void pg_cmd_page(struct pg_json *j, uint32_t kind, uint32_t w, uint32_t pos)
+static int pg_tel_page(struct rte_tel_data *d, uint32_t kind, uint32_t w, uint32_t pos)
 {
-	uint64_t deadline = pg_realtime_ns() + PG_DUMP_WAIT_NS, now;
-	char elem[512];
-	struct pg_json e = {.p = elem, .cap = sizeof(elem) - 1};
+	uint64_t deadline = pg_realtime_ns() + PG_DUMP_WAIT_NS;
+	uint32_t next_w = w, next_pos;
 	struct pg_dump *dp;
-	uint32_t i, next_w = w, next_pos;
-	size_t start = j->len;
+	char next[32];
+	int rc;
 
-	if (w >= pg_app.n_workers) {
-		pg_jf(j, "{\"entries\": [], \"next\": null}");
-		return;
-	}
+	rte_tel_data_start_dict(d);
+	if (w >= pg_app.n_workers)
+		return pg_tel_recs(d, "entries", kind, NULL, 0);
 	dp = &pg_app.workers[w].dump;
 	if (!__atomic_load_n(&pg_app.workers[w].running, __ATOMIC_ACQUIRE) ||
-	    !pg_wait_ack(dp, deadline)) {
-		pg_jerror(j, "a worker did not answer");
-		return;
-	}
+	    !pg_wait_ack(dp, deadline))
+		return pg_tel_error(d, "a worker did not answer");
 	dp->kind = kind;
-	dp->limit = PG_DUMP_PAGE;
+	dp->limit = PG_TEL_PAGE;
 	dp->page = 1;
 	dp->start = pos;
 	__atomic_store_n(&dp->req_seq, dp->req_seq + 1, __ATOMIC_RELEASE);
 	if (!pg_wait_ack(dp, deadline)) {
 		dp->page = 0; /* only read by the worker with the next request */
-		pg_jerror(j, "a worker did not answer");
-		return;
+		return pg_tel_error(d, "a worker did not answer");
 	}
 	dp->page = 0;
 	next_pos = dp->next;
@@ -362,34 +381,22 @@ static void pg_cmd_page(struct pg_json *j, uint32_t kind, uint32_t w, uint32_t p
 		next_w = w + 1;
 		next_pos = 0;
 	}
-	now = pg_realtime_ns();
-	pg_jf(j, "{\"entries\": [");
-	for (i = 0; i < dp->n; i++) {
-		e.len = 0;
-		e.full = false;
-		pg_rec_json(&e, kind, &dp->recs[i], now);
-		if (!pg_jelem(j, i == 0, elem)) {
-			/* PG_DUMP_PAGE is chosen to fit: never hand out a cut page. */
-			j->len = start;
-			j->p[start] = '\0';
-			j->full = false;
-			pg_jerror(j, "a page did not fit in one reply");
-			return;
-		}
+	rc = pg_tel_recs(d, "entries", kind, dp->recs, dp->n);
+	if (rc)
+		return pg_tel_error(d, "out of memory");
+	if (next_w < pg_app.n_workers) {
+		snprintf(next, sizeof(next), "%u,%u", next_w, next_pos);
+		rte_tel_data_add_dict_string(d, "next", next);
 	}
-	if (next_w < pg_app.n_workers)
-		pg_jf(j, "], \"next\": \"%u,%u\"}", next_w, next_pos);
-	else
-		pg_jf(j, "], \"next\": null}");
+	return 0;
 }
 
-static void pg_cmd_dump(struct pg_json *j, uint32_t kind, const char *params)
+static int pg_tel_dump(struct rte_tel_data *d, uint32_t kind, const char *params)
 {
+	const char *key = kind == PG_DUMP_SOURCES ? "sources" : "flows";
+	uint32_t limit = PG_TEL_RECENT_MAX, n;
 	struct pg_dump_rec *recs;
-	uint32_t limit = PG_DUMP_MAX, n, i;
-	char elem[512];
-	struct pg_json e = {.p = elem, .cap = sizeof(elem) - 1};
-	uint64_t now;
+	int rc;
 
 	if (params && !strncmp(params, "page,", 5)) {
 		char buf[64], *c;
@@ -400,100 +407,50 @@ static void pg_cmd_dump(struct pg_json *j, uint32_t kind, const char *params)
 		if (c)
 			*c++ = '\0';
 		if (!c || pg_parse_u32(buf, 0, UINT32_MAX, &w) ||
-		    pg_parse_u32(c, 0, UINT32_MAX, &pos)) {
-			pg_jerror(j, "usage: page,WORKER,POSITION");
-			return;
-		}
+		    pg_parse_u32(c, 0, UINT32_MAX, &pos))
+			return pg_tel_error(d, "usage: page,WORKER,POSITION");
 		pthread_mutex_lock(&pg_app.ctl_lock);
-		pg_cmd_page(j, kind, w, pos);
+		rc = pg_tel_page(d, kind, w, pos);
 		pthread_mutex_unlock(&pg_app.ctl_lock);
-		return;
+		return rc;
 	}
-	if (params && *params) {
-		if (pg_parse_u32(params, 0, UINT32_MAX, &limit)) {
-			pg_jerror(j, "LIMIT must be a number");
-			return;
-		}
-		if (limit > PG_DUMP_MAX)
-			limit = PG_DUMP_MAX;
-	}
+	if (params && *params && pg_parse_u32(params, 1, PG_TEL_RECENT_MAX, &limit))
+		return pg_tel_error(d, "LIMIT must be a number 1..48 (page,W,POS lists all)");
 	recs = calloc((size_t)pg_app.n_workers * PG_DUMP_MAX + 1, sizeof(*recs));
-	if (!recs) {
-		pg_jerror(j, "out of memory");
-		return;
-	}
+	if (!recs)
+		return -ENOMEM;
 	pthread_mutex_lock(&pg_app.ctl_lock);
 	n = pg_collect(kind, limit, recs);
 	pthread_mutex_unlock(&pg_app.ctl_lock);
-	now = pg_realtime_ns();
-	pg_jf(j, "[");
-	for (i = 0; i < n; i++) {
-		e.len = 0;
-		e.full = false;
-		pg_rec_json(&e, kind, &recs[i], now);
-		pg_jelem(j, i == 0, elem);
-	}
-	pg_jf(j, "]");
+	rte_tel_data_start_dict(d);
+	rc = pg_tel_recs(d, key, kind, recs, n);
 	free(recs);
+	return rc ? pg_tel_error(d, "out of memory") : 0;
 }
 
-/* The value of one /pawsguard/ command (without its "{cmd: ...}" wrapper); false: unknown. */
-static bool pg_cmd_value(const char *cmd, const char *params, struct pg_json *j)
+static int pg_tel_sources(const char *cmd, const char *params, struct rte_tel_data *d)
 {
-	if (!strcmp(cmd, "/pawsguard/stats"))
-		pg_cmd_stats(j);
-	else if (!strcmp(cmd, "/pawsguard/pools"))
-		pg_cmd_pools(j, params);
-	else if (!strcmp(cmd, "/pawsguard/pool_add"))
-		pg_cmd_pool_change(j, params, false);
-	else if (!strcmp(cmd, "/pawsguard/pool_del"))
-		pg_cmd_pool_change(j, params, true);
-	else if (!strcmp(cmd, "/pawsguard/sources"))
-		pg_cmd_dump(j, PG_DUMP_SOURCES, params);
-	else if (!strcmp(cmd, "/pawsguard/flows"))
-		pg_cmd_dump(j, PG_DUMP_FLOWS, params);
-	else
-		return false;
-	return true;
+	(void)cmd;
+	return pg_tel_dump(d, PG_DUMP_SOURCES, params);
 }
 
-size_t pg_tel_reply(const char *req, char *out, size_t outlen)
+static int pg_tel_flows(const char *cmd, const char *params, struct rte_tel_data *d)
 {
-	char cmd[PG_TEL_CMD_MAX];
-	const char *comma = strchr(req, ',');
-	size_t clen = comma ? (size_t)(comma - req) : strlen(req);
-	struct pg_json j = {.p = out, .cap = outlen - 1};
-
-	if (clen >= sizeof(cmd))
-		clen = sizeof(cmd) - 1;
-	memcpy(cmd, req, clen);
-	cmd[clen] = '\0';
-	pg_jf(&j, "{");
-	pg_jstr(&j, cmd);
-	pg_jf(&j, ": ");
-	/* "/" reaches here only without DPDK's socket to relay it to: list what is here. */
-	if (!strcmp(cmd, "/"))
-		pg_jf(&j, "[\"/\", \"/pawsguard/stats\", \"/pawsguard/pools\", "
-			  "\"/pawsguard/pool_add\", \"/pawsguard/pool_del\", "
-			  "\"/pawsguard/sources\", \"/pawsguard/flows\"]");
-	else if (!pg_cmd_value(cmd, comma ? comma + 1 : NULL, &j))
-		pg_jf(&j, "null");
-	pg_jf(&j, "}");
-	return j.len;
+	(void)cmd;
+	return pg_tel_dump(d, PG_DUMP_FLOWS, params);
 }
 
-/* Through DPDK's own socket: the same JSON, as a string (see the top of this file). */
-static int pg_tel_lib_cb(const char *cmd, const char *params, struct rte_tel_data *d)
+/*
+ * The socket answers whoever can connect to it, and pool_add changes what the appliance
+ * does: it stays root's alone (0600), whatever the umask DPDK created it under.
+ */
+static int pg_tel_restrict(void)
 {
-	char *buf = malloc(RTE_TEL_MAX_SINGLE_STRING_LEN);
-	struct pg_json j = {.p = buf, .cap = RTE_TEL_MAX_SINGLE_STRING_LEN - 1};
+	char path[PATH_MAX];
 
-	if (!buf)
-		return -ENOMEM;
-	buf[0] = '\0';
-	pg_cmd_value(cmd, params, &j);
-	rte_tel_data_string(d, buf);
-	free(buf);
+	snprintf(path, sizeof(path), "%s/dpdk_telemetry.v2", rte_eal_get_runtime_dir());
+	if (chmod(path, 0600) && errno != ENOENT)
+		return -errno;
 	return 0;
 }
 
@@ -501,24 +458,27 @@ int pg_telemetry_register(void)
 {
 	static const struct {
 		const char *cmd;
+		telemetry_cb fn;
 		const char *help;
 	} cmds[] = {
-		{"/pawsguard/stats", "pawsguard counters, summed over workers"},
-		{"/pawsguard/pools", "pools: [{prefix, action}]"},
-		{"/pawsguard/pool_add",
+		{PG_TEL_STATS, pg_tel_stats, "pawsguard counters, summed over workers"},
+		{PG_TEL_POOLS, pg_tel_pools,
+		 "pools in the order added. Parameters: [OFFSET[,COUNT]] (a page: COUNT <= 128)"},
+		{PG_TEL_POOL_ADD, pg_tel_pool_add,
 		 "add a pool or change its action. Parameters: CIDR[ rewrite|strip]"},
-		{"/pawsguard/pool_del", "remove a pool. Parameters: CIDR"},
-		{"/pawsguard/sources",
-		 "most recent sources first. Parameters: [LIMIT] (at most 500)"},
-		{"/pawsguard/flows", "most recent flows first. Parameters: [LIMIT] (at most 500)"},
+		{PG_TEL_POOL_DEL, pg_tel_pool_del, "remove a pool. Parameters: CIDR"},
+		{PG_TEL_SOURCES, pg_tel_sources,
+		 "sources. Parameters: [LIMIT] most recent (<= 48), or page,W,POS for all"},
+		{PG_TEL_FLOWS, pg_tel_flows,
+		 "flows. Parameters: [LIMIT] most recent (<= 48), or page,W,POS for all"},
 	};
 	size_t i;
 	int rc;
 
 	for (i = 0; i < RTE_DIM(cmds); i++) {
-		rc = rte_telemetry_register_cmd(cmds[i].cmd, pg_tel_lib_cb, cmds[i].help);
+		rc = rte_telemetry_register_cmd(cmds[i].cmd, cmds[i].fn, cmds[i].help);
 		if (rc)
 			return rc < 0 ? rc : -rc;
 	}
-	return 0;
+	return pg_tel_restrict();
 }

@@ -70,14 +70,6 @@ static inline struct pg_flow *pg_env_flow_confirm(struct pg_env *e, const struct
 
 #include "pawsguard/pipeline.h"
 
-uint64_t pg_realtime_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * PG_SEC_NS + (uint64_t)ts.tv_nsec;
-}
-
 /*
  * The owner of a frame: pg_owner_of() its client address (IP source from the client side, IP
  * destination from the server side). The Ethernet/VLAN walk is the parser's (pg_parse_l2), so

@@ -14,3 +14,15 @@ check() {
 		failures=$((failures + 1))
 	fi
 }
+
+#   check_fails DESCRIPTION CMD...  the same, for a CMD that must fail (exit non-zero)
+check_fails() {
+	local what=$1
+	shift
+	if ! "$@"; then
+		echo "ok   - $what"
+	else
+		echo "FAIL - $what"
+		failures=$((failures + 1))
+	fi
+}

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Config files read and written safely (control/pgconf.c): every hazard gets one line on
+# Config files read and written safely (lib/pgconf.c): every hazard gets one line on
 # stderr, exit status 1, and nothing half-applied.
 #  - read (attach --config): a line over 511 bytes (a commented-out pool past byte 511 must
 #    not be applied), a directory, a FIFO and /dev/zero (under a timeout: must not hang),

@@ -74,7 +74,7 @@ dp_start "$TMP/run.out" "$BIN" $(dp_eal "$PREFIX") $(dp_lcores 1) \
 	--config "$TMP/ok.conf" --pool 2001:db8:100::/48,rewrite --pool 198.51.100.0/24,strip \
 	--max-sources 50
 if dp_ready "$PREFIX" 20; then
-	pools=$("$PG_PYTHON" "$PGTEL" "$PREFIX" /pawsguard/pools)
+	pools=$("$PG_PYTHON" "$PGTEL" --list "$PREFIX" pools)
 	want='[{"prefix": "203.0.113.0/24", "action": "rewrite"}, {"prefix": "2001:db8:100::/48", "action": "rewrite"}, {"prefix": "198.51.100.0/24", "action": "strip"}]'
 	check "pools from the config file and the command line: $pools" [ "$pools" = "$want" ]
 	check "limits from the config file, the command line on top" \

@@ -53,8 +53,8 @@ tel() { "$PG_PYTHON" "$PGTEL" "$PREFIX" "$@"; }
 stat_of() { # a counter of /pawsguard/stats
 	tel /pawsguard/stats | "$PG_PYTHON" -c 'import json, sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"
 }
-pool_set() { # must answer {"ok": 1}
-	[ "$(tel "/pawsguard/pool_add,$1 $2")" = '{"ok": 1}' ]
+pool_set() { # must answer with what it added
+	tel "/pawsguard/pool_add,$1 $2" | grep -q "\"added\": \"$1\", \"action\": \"$2\""
 }
 not_understood() { # the appliance's total; the whole stats dict when it is not 0
 	tel /pawsguard/stats | "$PG_PYTHON" -c '

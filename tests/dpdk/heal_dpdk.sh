@@ -57,7 +57,7 @@ trap 'exit 1' INT TERM
 
 tel() { "$PG_PYTHON" "$PGTEL" "$TEL" "$@"; }
 hl_stats() { tel /pawsguard/stats; }
-hl_flows() { tel /pawsguard/flows,500; }
+hl_flows() { "$PG_PYTHON" "$PGTEL" --list "$TEL" flows; }
 
 # dp_up PREFIX [--state] [--nopool]: start an instance on the two veths, wait until it
 # answers. One worker lcore: the kernel's TCP stacks keep the other CPU.

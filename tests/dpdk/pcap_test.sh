@@ -58,7 +58,7 @@ run_appliance() {
 	got=$("$PG_PYTHON" "$PGTEL" --wait "$PREFIX" /pawsguard/stats tx_packets "$nin" --timeout 20)
 	check "appliance forwarded all $nin frames before SIGINT ($got)" [ "${got:-0}" = "$nin" ]
 	if [ -n "${FLOWS_WANT:-}" ]; then
-		"$PG_PYTHON" "$PGTEL" "$PREFIX" /pawsguard/flows >"$TMP/flows.json"
+		"$PG_PYTHON" "$PGTEL" --list "$PREFIX" flows >"$TMP/flows.json"
 		check "flows listed by state: $FLOWS_WANT" "$PG_PYTHON" -c '
 import collections, json, sys
 got = collections.Counter(f["state"] for f in json.load(open(sys.argv[1])))

@@ -4,6 +4,9 @@
 
   pgtel.py PREFIX CMD [CMD...]          print each reply's value, one JSON per line
   pgtel.py --ready PREFIX [--timeout S] wait until /pawsguard/stats answers a dict
+  pgtel.py --list PREFIX pools|sources|flows
+                                        every entry as one JSON array, walking the pages
+                                        (pools,OFFSET; sources|flows,page,W,POS)
   pgtel.py --wait PREFIX CMD KEY N [--timeout S]
                                         wait until reply[KEY] >= N (e.g. /pawsguard/stats
                                         tx_packets 40); prints the last value
@@ -68,6 +71,29 @@ def wait(prefix, c, key, n, timeout):
         time.sleep(0.05)
 
 
+def list_all(prefix, what):
+    """Every entry of a listing, page by page, in order (bounded by the table sizes)."""
+    t = Tel(prefix)
+    out = []
+    try:
+        if what == "pools":
+            while True:
+                v = t.cmd("/pawsguard/pools,%d" % len(out))
+                out += [v["pools"][str(i)] for i in range(v["offset"], v["next"])]
+                if v["next"] >= v["total"] or v["next"] == v["offset"]:
+                    return out
+        cursor = "0,0"
+        for _ in range(1 << 20):
+            v = t.cmd("/pawsguard/%s,page,%s" % (what, cursor))
+            out += [v["entries"][str(i)] for i in range(v["count"])]
+            if "next" not in v:
+                return out
+            cursor = v["next"]
+        raise ValueError("the appliance kept paging")
+    finally:
+        t.close()
+
+
 def main(argv):
     timeout = 20.0
     if "--timeout" in argv:
@@ -77,6 +103,9 @@ def main(argv):
     if argv and argv[0] == "--ready":
         ok, _ = wait(argv[1], "/pawsguard/stats", "lcores", None, timeout)
         return 0 if ok else 1
+    if argv and argv[0] == "--list":
+        print(json.dumps(list_all(argv[1], argv[2])))
+        return 0
     if argv and argv[0] == "--wait":
         prefix, c, key, n = argv[1], argv[2], argv[3], int(argv[4])
         ok, last = wait(prefix, c, key, n, timeout)

@@ -5,7 +5,7 @@
 #
 # The appliance reads gen_pcap.py's fixture and eviction pcaps (435 frames, 207 flows) on
 # its client port and sends to net_null on the server port, so that sources and flows have
-# something to list: enough flows to hit the 16 KB reply limit.
+# something to list: more flows than one reply holds, so that paging is what lists them all.
 #
 # Usage: tel_test.sh PATH/TO/pawsguard-dpdk [PATH/TO/pawsguard]   (exit 77 = skip)
 set -u
@@ -70,6 +70,10 @@ cat >"$TMP/cmds" <<'EOF'
 /pawsguard/flows
 /pawsguard/flows,abc
 /
+/pawsguard/flows,page,0,0
+/pawsguard/pools,1,2
+/pawsguard/pools,x
+/pawsguard/sources,49
 EOF
 timeout 30 "$TELPY" -f "$PREFIX" <"$TMP/cmds" >"$TMP/replies" 2>"$TMP/tel.err"
 check "dpdk-telemetry.py ran the commands (exit $?)" [ -s "$TMP/replies" ]
@@ -115,56 +119,94 @@ need(st.get("lcores") == 1, "stats lcores = 1")
 need(st.get("flows") == 207, "stats flows = 207 (%s)" % st.get("flows"))
 need(st.get("tx_dropped") == 0 and st.get("evictions") == 0, "no drop, no eviction")
 
-need(r[1] == [{"prefix": "203.0.113.0/24", "action": "rewrite"},
-              {"prefix": "2001:db8:100::/48", "action": "rewrite"}], "initial pools: %s" % r[1])
-for i in (2, 3, 4, 8, 10):
-    need(r[i] == {"ok": 1}, "command %d (%s) answered %s" % (i, cmds[i], r[i]))
-for i in (5, 6, 7, 11, 12, 18):
+def pools(v):
+    """A pools page: {"total", "offset", "next", "pools": {"POS": {...}}}, in order."""
+    need(isinstance(v, dict) and set(v) == {"total", "offset", "next", "pools"},
+         "pools page keys: %s" % v)
+    if not isinstance(v, dict):
+        return []
+    need(sorted(int(k) for k in v.get("pools", {})) == list(range(v["offset"], v["next"])),
+         "pools page keyed by position %s..%s: %s" % (v["offset"], v["next"], list(v["pools"])))
+    return [v["pools"][str(i)] for i in range(v["offset"], v["next"])]
+
+def listing(v, key):
+    """A list reply: {"count": n, key: {"0": ..., "n-1": ...}}, in order."""
+    need(isinstance(v, dict) and isinstance(v.get(key), dict) and
+         sorted(v[key], key=int) == [str(i) for i in range(v.get("count", -1))],
+         "%s: a dict keyed 0..count-1: %s" % (key, str(v)[:200]))
+    return [v[key][str(i)] for i in range(v.get("count", 0))] if isinstance(v, dict) else []
+
+need(pools(r[1]) == [{"prefix": "203.0.113.0/24", "action": "rewrite"},
+                     {"prefix": "2001:db8:100::/48", "action": "rewrite"}],
+     "initial pools: %s" % r[1])
+need(r[1]["total"] == 2 and r[1]["next"] == 2, "initial pools: total and next 2")
+for i, want in ((2, {"added": "198.51.100.0/24", "action": "strip", "pools": 3}),
+                (3, {"added": "192.0.2.128/25", "action": "rewrite", "pools": 4}),
+                (4, {"added": "2001:db8:300::/48", "action": "rewrite", "pools": 5}),
+                (8, {"added": "2001:db8:100::/48", "action": "strip", "pools": 5}),
+                (10, {"deleted": "192.0.2.128/25", "pools": 4})):
+    need(r[i] == want, "command %d (%s) answered %s, expected %s" % (i, cmds[i], r[i], want))
+for i in (5, 6, 7, 11, 12, 18, 22):
     need(isinstance(r[i], dict) and list(r[i]) == ["error"] and isinstance(r[i]["error"], str)
          and r[i]["error"] and "\n" not in r[i]["error"],
          "command %d (%s) gives one error line: %s" % (i, cmds[i], r[i]))
 need("not found" in r[11]["error"] or "no pool" in r[11]["error"], "pool_del of a missing pool")
-need(r[9] == [{"prefix": "203.0.113.0/24", "action": "rewrite"},
-              {"prefix": "2001:db8:100::/48", "action": "strip"},
-              {"prefix": "198.51.100.0/24", "action": "strip"},
-              {"prefix": "192.0.2.128/25", "action": "rewrite"},
-              {"prefix": "2001:db8:300::/48", "action": "rewrite"}], "pools after adds: %s" % r[9])
-need(r[13] == [{"prefix": "203.0.113.0/24", "action": "rewrite"},
-               {"prefix": "2001:db8:100::/48", "action": "strip"},
-               {"prefix": "198.51.100.0/24", "action": "strip"},
-               {"prefix": "2001:db8:300::/48", "action": "rewrite"}], "pools after del: %s" % r[13])
+need(pools(r[9]) == [{"prefix": "203.0.113.0/24", "action": "rewrite"},
+                     {"prefix": "2001:db8:100::/48", "action": "strip"},
+                     {"prefix": "198.51.100.0/24", "action": "strip"},
+                     {"prefix": "192.0.2.128/25", "action": "rewrite"},
+                     {"prefix": "2001:db8:300::/48", "action": "rewrite"}],
+     "pools after adds: %s" % r[9])
+after_del = [{"prefix": "203.0.113.0/24", "action": "rewrite"},
+             {"prefix": "2001:db8:100::/48", "action": "strip"},
+             {"prefix": "198.51.100.0/24", "action": "strip"},
+             {"prefix": "2001:db8:300::/48", "action": "rewrite"}]
+need(pools(r[13]) == after_del, "pools after del: %s" % r[13])
+need(pools(r[21]) == after_del[1:3] and r[21]["total"] == 4 and r[21]["next"] == 3,
+     "pools,1,2 is the page of positions 1 and 2: %s" % r[21])
 
 SRC_KEYS = ["addr", "action", "syns", "backwards", "max_fwd", "raw_max", "flows", "age_ms"]
 FLOW_KEYS = ["client", "cport", "server", "sport", "offset", "state", "age_ms"]
-src, flows = r[14], r[17]
-need(isinstance(src, list) and src, "sources is a non-empty array")
-for s in src if isinstance(src, list) else []:
+src, flows = listing(r[14], "sources"), listing(r[17], "flows")
+need(src, "sources is not empty")
+for s in src:
     need(list(s) == SRC_KEYS, "source keys %s" % list(s))
 need([s["age_ms"] for s in src] == sorted(s["age_ms"] for s in src), "sources most recent first")
-by = {s["addr"]: s for s in src}
-a = by.get("203.0.113.5", {})
-need(a.get("action") == "rewrite" and a.get("syns") == 4 and a.get("flows") == 3
-     and a.get("backwards") == 1, "source 203.0.113.5: %s" % a)
-need(by.get("10.1.1.1", {}).get("action") == "none", "non-pool source observed as none")
-need(len(src) == 49, "49 sources listed (%d)" % len(src))
-need(isinstance(r[15], list) and len(r[15]) == 2, "sources,2 lists 2")
-need(isinstance(r[16], list) and len(r[16]) == 3, "flows,3 lists 3")
-need(isinstance(flows, list) and 50 <= len(flows) < 207,
-     "flows stops at what fits one 16 KB reply (%d of 207)" % len(flows))
-need(len(json.dumps({"/pawsguard/flows": flows})) <= 16384, "flows reply within 16 KB")
-for f in flows if isinstance(flows, list) else []:
+need(r[23] == {"error": r[23].get("error")} and "48" in r[23]["error"],
+     "sources,49: more than one reply's 48 is refused, pointing at paging: %s" % r[23])
+need(len(src) == 48, "48 of 49 sources listed by default (%d)" % len(src))
+need(len(listing(r[15], "sources")) == 2, "sources,2 lists 2")
+need(len(listing(r[16], "flows")) == 3, "flows,3 lists 3")
+need(len(flows) == 48, "flows lists the 48 most recent of 207 (%d)" % len(flows))
+for f in flows:
     need(list(f) == FLOW_KEYS, "flow keys %s" % list(f))
     need(f["state"] in ("syn", "established", "closing", "orphan"), "flow state %s" % f["state"])
 need([f["age_ms"] for f in flows] == sorted(f["age_ms"] for f in flows), "flows most recent first")
-need(all(f["client"].startswith("203.0.113.") for f in flows[:50]),
+need(all(f["client"].startswith("203.0.113.") for f in flows),
      "the most recent flows are the last ones received (evict pcap)")
 need(all(c in r[19] for c in ["/pawsguard/stats", "/pawsguard/pools", "/pawsguard/pool_add",
                               "/pawsguard/pool_del", "/pawsguard/sources", "/pawsguard/flows"]),
      "/ lists the /pawsguard/ commands")
+page = listing(r[20], "entries") if isinstance(r[20], dict) else []
+need(len(page) == 48 and isinstance(r[20].get("next"), str),
+     "flows,page,0,0: a full page of 48 and where the next starts: %s" % str(r[20])[:200])
 for b in bad:
     print("  " + b)
 sys.exit(1 if bad else 0)
 PY
+
+# The socket is root's alone: pool_add changes what the appliance does.
+sock=/var/run/dpdk/$PREFIX/dpdk_telemetry.v2
+check "telemetry socket mode 0600 ($(stat -c %a "$sock" 2>&1))" [ "$(stat -c %a "$sock")" = 600 ]
+if id nobody >/dev/null 2>&1 && command -v setpriv >/dev/null; then
+	check_fails "a non-root user cannot connect" setpriv --reuid=nobody --regid=nogroup --clear-groups \
+		"$PG_PYTHON" -c '
+import socket, sys
+try:
+    socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET).connect(sys.argv[1])
+except PermissionError:
+    sys.exit(1)' "$sock"
+fi
 
 # The standard DPDK commands still answer on the same socket.
 eth=$(echo "/ethdev/stats,1" | timeout 10 "$TELPY" -f "$PREFIX" 2>/dev/null)
@@ -179,6 +221,23 @@ if [ -n "$CLI" ] && [ -x "$CLI" ]; then
 	check "pawsguard stats --dpdk: $(echo "$out" | tr -d '\n' | cut -c1-100)" grep -q "435" <<<"$out"
 	out=$("$CLI" flows --json --dpdk "$PREFIX" --limit 5 2>&1)
 	check "pawsguard flows --dpdk: $(echo "$out" | tr -d '\n' | cut -c1-100)" grep -q "203.0.113" <<<"$out"
+	# Every source through the pages (49: more than the 48 of one reply), with its values.
+	check "pawsguard sources --dpdk: all 49, 203.0.113.5 and 10.1.1.1 as observed" \
+		"$PG_PYTHON" -c '
+import json, sys
+v = json.loads(sys.argv[1])
+by = {s["addr"]: s for s in v}
+a = by.get("203.0.113.5", {})
+sys.exit(not (len(v) == 49 and a.get("action") == "rewrite" and a.get("syns") == 4 and
+              a.get("flows") == 3 and a.get("backwards") == 1 and
+              by.get("10.1.1.1", {}).get("action") == "none"))' \
+		"$("$CLI" sources --json --dpdk "$PREFIX" --limit 1000 2>/dev/null)"
+	# Every flow through the pages: all 207 (more than four replies' worth).
+	n=$("$CLI" flows --json --dpdk "$PREFIX" --limit 100000 2>/dev/null |
+		"$PG_PYTHON" -c 'import json,sys; print(len(json.load(sys.stdin)))')
+	check "pawsguard flows --dpdk --limit 100000 lists all 207 ($n)" [ "${n:-0}" = 207 ]
+	out=$("$CLI" flows --dpdk "$PREFIX" --limit 5 2>&1)
+	check "a listing cut by --limit says so" grep -q "^# 5 of 207 flows shown (--limit)" <<<"$out"
 else
 	echo "skip - the pawsguard CLI was not built: not checked against the appliance"
 fi
