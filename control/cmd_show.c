@@ -332,26 +332,22 @@ static void suggest_explain(const char *a, const struct pg_source *s)
 {
 	if (s->tuple_back)
 		pg_print_text(
-			"# %s: nat: %u of %u SYNs came on a 4-tuple a recent SYN of the "
-			"address used, with an older TSval (several clocks on one 4-tuple: a "
-			"NAT reusing ports); the TIME-WAIT check of every kernel rejects such "
-			"SYNs, the per-peer check (tcp_tw_recycle) too\n",
+			"# %s: nat: %u of %u SYNs reused a recent 4-tuple of the address with "
+			"an older TSval\n#   (several clocks on one 4-tuple: a NAT); both the "
+			"TIME-WAIT check (every kernel)\n#   and the per-peer check reject them\n",
 			a, s->tuple_back, s->syns);
 	else if (several_ttls(s))
 		pg_print_text(
 			"# %s: nat: its SYNs carry the IP TTLs of several operating systems "
-			"(a heuristic: several hosts behind one address); once the NAT reuses "
-			"a port the TIME-WAIT check rejects about half of those SYNs, the "
-			"per-peer check (tcp_tw_recycle) any that go backwards (%u of %u)\n",
-			a, s->backwards, s->syns);
+			"(a heuristic)\n#   (several hosts behind one address); the TIME-WAIT "
+			"check rejects their SYNs on reused 4-tuples\n",
+			a);
 	else
-		pg_print_text(
-			"# %s: per-connection-clock: %u of %u SYNs went backwards within "
-			"60 s, only across different 4-tuples (a clock per connection: a 2026 "
-			"Linux or FreeBSD client, or a NAT); only servers with the per-peer "
-			"check (tcp_tw_recycle before Linux 4.12, appliances that want "
-			"monotonic TSvals per address) reject them\n",
-			a, s->backwards, s->syns);
+		pg_print_text("# %s: per-connection-clock: %u of %u SYNs went backwards, across "
+			      "4-tuples only\n#   (a clock per connection: a 2026 Linux or FreeBSD "
+			      "client, or a NAT); only servers\n#   with the per-peer check "
+			      "(tcp_tw_recycle before Linux 4.12) reject them\n",
+			      a, s->backwards, s->syns);
 }
 
 static int do_suggest(const void *opts, const char *const *pos, int npos)
@@ -396,9 +392,9 @@ static int do_suggest(const void *opts, const char *const *pos, int npos)
 	/* Per-connection clocks are every 2026 client: worth a pool only for per-peer servers. */
 	if (other && o->rule.v == RULE_TIMEWAIT)
 		pg_print_text(
-			"# %zu more with per-connection clocks only: harmless to the TIME-WAIT "
-			"check; `%s suggest --rule per-peer` lists them for servers with "
-			"tcp_tw_recycle\n",
+			"# %zu more with per-connection clocks only, harmless to the TIME-WAIT "
+			"check;\n#   `%s suggest --rule per-peer` lists them for servers with "
+			"the per-peer check\n",
 			other, pg_prog);
 	pg_print_end();
 	pg_print_limited(k, found, "suspects");
