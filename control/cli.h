@@ -23,7 +23,12 @@ extern const struct pg_cmd pg_cmd_pool_add, pg_cmd_pool_del, pg_cmd_pool_list, p
 /* cmd_show.c: counters and listings. */
 extern const struct pg_cmd pg_cmd_stats, pg_cmd_sources, pg_cmd_flows, pg_cmd_suggest;
 
+/* cmd_metrics.c: Prometheus metrics. */
+extern const struct pg_cmd pg_cmd_metrics;
+
 /* man.c: pawsguard(8) from the same tables as usage and --help. */
 void pg_man_page(const struct pg_cmd *const *cmds, size_t ncmds);
+/* completion.c: the bash completion script, from the same tables. */
+void pg_bash_completion(const struct pg_cmd *const *cmds, size_t ncmds);
 
 #endif /* PAWSGUARD_CLI_H */

@@ -13,7 +13,7 @@
 static const struct pg_cmd *const cmds[] = {
 	&pg_cmd_attach,	   &pg_cmd_detach,     &pg_cmd_pool_add,  &pg_cmd_pool_del,
 	&pg_cmd_pool_list, &pg_cmd_pool_flush, &pg_cmd_pool_save, &pg_cmd_stats,
-	&pg_cmd_sources,   &pg_cmd_flows,      &pg_cmd_suggest,
+	&pg_cmd_sources,   &pg_cmd_flows,      &pg_cmd_suggest,	  &pg_cmd_metrics,
 };
 
 int pg_open_target(const struct pg_target_sel *s, struct pg_target *t)
@@ -56,6 +56,10 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "--man")) {
 		pg_man_page(cmds, PG_ARRAY_SIZE(cmds));
+		return 0;
+	}
+	if (!strcmp(argv[1], "--bash-completion")) {
+		pg_bash_completion(cmds, PG_ARRAY_SIZE(cmds));
 		return 0;
 	}
 	if (!strcmp(argv[1], "--version")) {

@@ -29,7 +29,9 @@ struct pg_stats_rec {
 	uint64_t c[PG_STAT_MAX];
 	uint64_t flows; /* entries in use */
 	uint64_t sources;
-	uint64_t evictions; /* table evictions (XDP: derived from inserts and entries) */
+	uint64_t evictions;	 /* table evictions (XDP: derived from inserts and entries) */
+	uint64_t flows_capacity; /* the configured table sizes (XDP: each flow map's size) */
+	uint64_t sources_capacity;
 };
 
 struct pg_target;

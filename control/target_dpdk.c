@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -38,6 +39,7 @@ static void pg_dpdk_sock_path(char *buf, size_t len, const char *prefix)
 static int pg_tel_connect(const char *prefix, uint32_t *max_output, char *err, size_t el)
 {
 	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	struct timeval tmo = {.tv_sec = 5};
 	struct json_object *j, *m;
 	char path[PATH_MAX], buf[1024];
 	ssize_t n;
@@ -55,6 +57,12 @@ static int pg_tel_connect(const char *prefix, uint32_t *max_output, char *err, s
 		snprintf(err, el, "socket: %s", strerror(e));
 		return -e;
 	}
+	/*
+	 * A stopped or wedged appliance keeps its socket listening: bound every wait, so that
+	 * neither a verb nor a metrics scrape hangs on it.
+	 */
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tmo, sizeof(tmo));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tmo, sizeof(tmo));
 	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun))) {
 		e = errno;
 		close(fd);
@@ -253,6 +261,8 @@ static int pg_dpdk_stats(struct pg_target *t, struct pg_stats_rec *out, char *er
 	out->flows = pg_jnum(val, "flows");
 	out->sources = pg_jnum(val, "sources");
 	out->evictions = pg_jnum(val, "evictions");
+	out->flows_capacity = pg_jnum(val, "flows_capacity");
+	out->sources_capacity = pg_jnum(val, "sources_capacity");
 	json_object_put(root);
 	return 0;
 }
@@ -344,7 +354,7 @@ static void pg_src_of_json(struct json_object *o, void *rec)
 	r->s.backwards = (uint32_t)pg_jnum(o, "backwards");
 	r->s.tuple_back = (uint32_t)pg_jnum(o, "tuple_back");
 	r->s.ttls = (uint8_t)pg_jnum(o, "ttls");
-	r->s.max_fwd = pg_jnum(o, "max_fwd"); /* unwrapped, 64-bit */
+	r->s.max_fwd = pg_jnum(o, "max_fwd_pos"); /* unwrapped, 64-bit */
 	r->s.raw_max = (uint32_t)pg_jnum(o, "raw_max");
 	r->s.flows = (uint32_t)pg_jnum(o, "flows");
 	r->age_ms = pg_jnum(o, "age_ms");

@@ -231,6 +231,15 @@ static uint64_t pg_map_count(int fd, size_t key_size)
 	return n;
 }
 
+/* A map's max_entries, 0 if it cannot be read. */
+static uint64_t pg_map_size(int fd)
+{
+	struct bpf_map_info info = {0};
+	uint32_t len = sizeof(info);
+
+	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.max_entries;
+}
+
 static int pg_xdp_stats(struct pg_target *t, struct pg_stats_rec *out, char *err, size_t el)
 {
 	int ncpu = libbpf_num_possible_cpus();
@@ -266,6 +275,8 @@ static int pg_xdp_stats(struct pg_target *t, struct pg_stats_rec *out, char *err
 	      pg_map_count(t->fd[M_UFLOWS6], sizeof(struct pg_flow_key));
 	out->flows = est + unc;
 	out->sources = pg_map_count(t->fd[M_SOURCES], sizeof(struct pg_addr));
+	out->flows_capacity = pg_map_size(t->fd[M_FLOWS4]);
+	out->sources_capacity = pg_map_size(t->fd[M_SOURCES]);
 	/*
 	 * The programs delete only when they move a flow to the established map (counted in
 	 * flow_confirmed); otherwise an entry leaves when its LRU map evicts it, which BPF does

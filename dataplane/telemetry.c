@@ -302,8 +302,12 @@ static struct rte_tel_data *pg_rec_tel(uint32_t kind, const struct pg_dump_rec *
 		rte_tel_data_add_dict_u64(e, "backwards", s->backwards);
 		rte_tel_data_add_dict_u64(e, "tuple_back", s->tuple_back);
 		rte_tel_data_add_dict_u64(e, "ttls", s->ttls);
-		/* The unwrapped position (types.h): the CLI shows its low 32 bits, the wire's. */
-		rte_tel_data_add_dict_u64(e, "max_fwd", s->max_fwd);
+		/*
+		 * max_fwd as `pawsguard sources --json` has it: the TSval on the wire (low 32
+		 * bits); max_fwd_pos the unwrapped position it is kept as (types.h).
+		 */
+		rte_tel_data_add_dict_u64(e, "max_fwd", (uint32_t)s->max_fwd);
+		rte_tel_data_add_dict_u64(e, "max_fwd_pos", s->max_fwd);
 		rte_tel_data_add_dict_u64(e, "raw_max", s->raw_max);
 		rte_tel_data_add_dict_u64(e, "flows", s->flows);
 		rte_tel_data_add_dict_u64(e, "age_ms", age);

@@ -22,6 +22,8 @@
  *   /pawsguard/flows,page,W,POS      "W,POS"}: every entry, a page at a time in table
  *                                    order, from "0,0" until a page has no "next"
  *
+ * A source's "max_fwd" is the TSval on the wire, as `pawsguard sources --json` shows it;
+ * "max_fwd_pos" the unwrapped position it is kept as (pawsguard/types.h).
  * A command that fails answers {"error": "one line"}.
  */
 #ifndef PAWSGUARD_PGTEL_H
@@ -37,7 +39,7 @@
 /*
  * Entries per reply. DPDK 22.11 drops, without a word, what does not fit in its 16 KB reply
  * buffer, so pages are sized for the longest entry: a source of an IPv6 address and every
- * number at its widest is about 270 bytes of JSON (48 of them: 13 KB), a flow about 230, a
+ * number at its widest is about 290 bytes of JSON (48 of them: 14 KB of 16), a flow about 230, a
  * pool about 80.
  */
 #define PG_TEL_POOLS_PAGE 128

@@ -7,7 +7,9 @@ PKGS="build-essential pkg-config meson ninja-build clang llvm lld libclang-rt-14
 libbpf-dev libxdp-dev xdp-tools bpftool libelf-dev zlib1g-dev linux-libc-dev
 dpdk dpdk-dev libdpdk-dev libpcap-dev libjson-c-dev libnuma-dev
 python3 python3-scapy iproute2 nftables conntrack ethtool tcpdump
-procps iputils-ping netcat-openbsd clang-format shellcheck"
+procps iputils-ping netcat-openbsd clang-format shellcheck
+libmicrohttpd-dev prometheus curl
+debhelper dpkg-dev lintian fakeroot"
 
 missing=""
 for p in $PKGS; do

@@ -117,16 +117,16 @@ expect_out "pools back after restart" "2001:db8::/32 +rewrite" "$PG" pool list "
 expect_out "pool flush" "flushed 2 pools" "$PG" pool flush "${D[@]}"
 [ "$("$PG" pool list "${D[@]}" | wc -l)" = 1 ] && ok "no pool left" || bad "pools left"
 
-echo "== 700 pools: more than one telemetry reply holds; every verb must see them all"
-for i in $(seq 0 699); do
+echo "== 1000 pools: eight telemetry pages; every verb must see them all"
+for i in $(seq 0 999); do
 	"$PG" pool add "10.$((i / 250)).$((i % 250)).0/24" "${D[@]}" >/dev/null || { bad "pool add $i"; break; }
 done
 n=$("$PG" pool list --json "${D[@]}" | /usr/bin/python3 -c 'import json, sys; print(len(json.load(sys.stdin)))' 2>/dev/null)
-[ "$n" = 700 ] && ok "pool list: all 700" || bad "pool list shows $n of 700"
-expect_out "pool save: all 700" "saved 700 pools to $TMP/many.conf" "$PG" pool save "$TMP/many.conf" "${D[@]}"
+[ "$n" = 1000 ] && ok "pool list: all 1000" || bad "pool list shows $n of 1000"
+expect_out "pool save: all 1000" "saved 1000 pools to $TMP/many.conf" "$PG" pool save "$TMP/many.conf" "${D[@]}"
 n=$(grep -c '^pool ' "$TMP/many.conf")
-[ "$n" = 700 ] && ok "the saved file holds 700 pools" || bad "the saved file holds $n pools"
-expect_out "pool flush: all 700" "flushed 700 pools" "$PG" pool flush "${D[@]}"
+[ "$n" = 1000 ] && ok "the saved file holds 1000 pools" || bad "the saved file holds $n pools"
+expect_out "pool flush: all 1000" "flushed 1000 pools" "$PG" pool flush "${D[@]}"
 [ "$("$PG" pool list "${D[@]}" | wc -l)" = 1 ] && ok "none left after the flush" || bad "pools left after the flush"
 dp_stop 10 || bad "appliance stop"
 

@@ -165,13 +165,14 @@ need(pools(r[13]) == after_del, "pools after del: %s" % r[13])
 need(pools(r[21]) == after_del[1:3] and r[21]["total"] == 4 and r[21]["next"] == 3,
      "pools,1,2 is the page of positions 1 and 2: %s" % r[21])
 
-SRC_KEYS = ["addr", "action", "syns", "backwards", "tuple_back", "ttls", "max_fwd", "raw_max",
-            "flows", "age_ms"]
+SRC_KEYS = ["addr", "action", "syns", "backwards", "tuple_back", "ttls", "max_fwd",
+            "max_fwd_pos", "raw_max", "flows", "age_ms"]
 FLOW_KEYS = ["client", "cport", "server", "sport", "offset", "state", "age_ms"]
 src, flows = listing(r[14], "sources"), listing(r[17], "flows")
 need(src, "sources is not empty")
 for s in src:
     need(list(s) == SRC_KEYS, "source keys %s" % list(s))
+    need(s["max_fwd"] == s["max_fwd_pos"] & 0xffffffff, "max_fwd is max_fwd_pos on the wire")
 need([s["age_ms"] for s in src] == sorted(s["age_ms"] for s in src), "sources most recent first")
 need(r[23] == {"error": r[23].get("error")} and "48" in r[23]["error"],
      "sources,49: more than one reply's 48 is refused, pointing at paging: %s" % r[23])
