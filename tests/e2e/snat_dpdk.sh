@@ -43,7 +43,9 @@ trap 'exit 1' INT TERM
 
 pgcli() { "$PG" "$@" --dpdk "$PREFIX"; }
 stat_of() {
-	pgcli stats --json | "$PG_PYTHON" -c 'import json, sys; print(json.load(sys.stdin)["counters"][sys.argv[1]])' "$1"
+	pgcli stats --json | "$PG_PYTHON" -c '
+import json, sys
+print(json.load(sys.stdin)["counters"][sys.argv[1]])' "$1"
 }
 
 t0=$SECONDS
@@ -70,8 +72,9 @@ snat_phase_fix 5402
 echo "== stop"
 check "stopped cleanly on SIGINT" dp_stop 10
 check "exit status 0 (got ${DP_RC:-none})" [ "${DP_RC:-1}" = 0 ]
-check "nothing dropped on the way (tx_dropped $(dp_counter "$OUT" tx_dropped), ring_dropped $(dp_counter "$OUT" ring_dropped))" \
-	[ "$(dp_counter "$OUT" tx_dropped)$(dp_counter "$OUT" ring_dropped)" = 00 ]
+txd=$(dp_counter "$OUT" tx_dropped)
+rgd=$(dp_counter "$OUT" ring_dropped)
+check "nothing dropped on the way (tx_dropped $txd, ring_dropped $rgd)" [ "$txd$rgd" = 00 ]
 echo "snat dpdk: $((SECONDS - t0)) s"
 if [ "$failures" -gt 0 ]; then
 	echo "snat dpdk: $failures check(s) failed"

@@ -124,7 +124,8 @@ snat_run() {
 	SN_DROPS=$(($(snat_nat_drops) - drops0))
 	snat_unserve
 	echo "client: $out"
-	read -r SN_DONE SN_OK SN_FAIL SN_SLOW SN_MAXC <<<"$(json_get "$out" 'done' ok fail slow max_connect_s)"
+	read -r SN_DONE SN_OK SN_FAIL SN_SLOW SN_MAXC <<<"$(json_get "$out" 'done' ok fail slow \
+		max_connect_s)"
 	echo "SNAT run port $port: $SN_DONE of $n connections, ok $SN_OK, failed $SN_FAIL," \
 		"slow $SN_SLOW (max ${SN_MAXC}s), TcpExtPAWSTimewait +$SN_PAWSTW, NAT drops $SN_DROPS," \
 		"server: $SN_SERVED served from $SN_PEERPORTS ports"
@@ -141,7 +142,8 @@ snat_phase_fail() {
 	check "the NAT reused its outer 4-tuples ($SN_SERVED connections from $SN_PEERPORTS ports)" \
 		snat_reused
 	if [ "$SN_PAWSTW" -gt 0 ]; then
-		echo "ok   - reproduced: TcpExtPAWSTimewait +$SN_PAWSTW, $SN_SLOW connects slowed (max ${SN_MAXC}s)"
+		echo "ok   - reproduced: TcpExtPAWSTimewait +$SN_PAWSTW," \
+			"$SN_SLOW connects slowed (max ${SN_MAXC}s)"
 	else
 		echo "FAIL - did not reproduce: the kernel ($(uname -r)) produced no TIME-WAIT PAWS reject" \
 			"in $SN_DONE connections onto $SN_PORTS outer ports: this test proves nothing here"
@@ -151,7 +153,7 @@ snat_phase_fail() {
 }
 
 snat_phase_fix() {
-	local port=$1 tw0 rw0
+	local port=$1 tw0 rw0 tw rw what
 	echo "== SNAT onto $SN_PORTS ports, the NAT in a rewrite pool (port $port)"
 	tw0=$(stat_of rescued_tw)
 	rw0=$(stat_of tsval_rewritten)
@@ -162,11 +164,14 @@ snat_phase_fix() {
 	check "TcpExtPAWSTimewait stayed 0 (+$SN_PAWSTW)" [ "$SN_PAWSTW" -eq 0 ]
 	# The NAT drops a SYN when none of its outer tuples may be reused (conntrack wants the
 	# new ISN after the old connection's); that delay is the NAT's, not the server's.
-	check "no connect slowed or failed but by the NAT's own drops (slow $SN_SLOW, failed $SN_FAIL, NAT drops $SN_DROPS)" \
+	what="slow $SN_SLOW, failed $SN_FAIL, NAT drops $SN_DROPS"
+	check "no connect slowed or failed but by the NAT's own drops ($what)" \
 		[ $((SN_SLOW + SN_FAIL)) -le "$SN_DROPS" ]
-	check "TSvals rewritten ($(stat_of tsval_rewritten) > $rw0)" [ "$(stat_of tsval_rewritten)" -gt "$rw0" ]
-	check "SYNs the TIME-WAIT rule would have rejected counted as rescued_tw ($(stat_of rescued_tw) > $tw0)" \
-		[ "$(stat_of rescued_tw)" -gt "$tw0" ]
+	rw=$(stat_of tsval_rewritten)
+	tw=$(stat_of rescued_tw)
+	check "TSvals rewritten ($rw0 -> $rw)" [ "$rw" -gt "$rw0" ]
+	check "SYNs the TIME-WAIT rule would have rejected counted as rescued_tw ($tw0 -> $tw)" \
+		[ "$tw" -gt "$tw0" ]
 }
 
 # snat_source_get ADDR KEY...: fields of ADDR in `sources --json` (pgcli), "-" if absent.

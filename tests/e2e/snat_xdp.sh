@@ -37,7 +37,9 @@ topo_have_netns || { echo "SKIP: no network namespaces"; exit 77; }
 pgc() { nsenter --net="/run/netns/$NS_SRV" "$PG" "$@"; }
 pgcli() { pgc "$@" --iface "$SRV_IF"; }
 stat_of() {
-	pgcli stats --json | "$PG_PYTHON" -c 'import json, sys; print(json.load(sys.stdin)["counters"][sys.argv[1]])' "$1"
+	pgcli stats --json | "$PG_PYTHON" -c '
+import json, sys
+print(json.load(sys.stdin)["counters"][sys.argv[1]])' "$1"
 }
 
 cleanup() {
@@ -61,7 +63,8 @@ out=$(snat_client 5301 --count 12 --netns "$NS_C1,$NS_C2" --sport 41000 --gap 2)
 snat_unserve
 echo "client: $out"
 read -r tb kind <<<"$(snat_source_get "$NAT_IP4" tuple_back kind)"
-check "one outer 4-tuple for all ($SN_SERVED connections from $SN_PEERPORTS port)" [ "$SN_PEERPORTS" = 1 ]
+check "one outer 4-tuple for all ($SN_SERVED connections from $SN_PEERPORTS port)" \
+	[ "$SN_PEERPORTS" = 1 ]
 # Each reuse is behind the previous client's with probability 1/2: 11 of them.
 check "SYNs behind the last SYN on their 4-tuple (tuple_back $tb)" snat_grew "$tb" 0
 check "$NAT_IP4 is kind nat ($kind)" [ "$kind" = nat ]
@@ -83,7 +86,8 @@ check "$SN_SINGLE_IP4 is kind per-connection-clock ($kind)" [ "$kind" = per-conn
 kind=$(snat_suggests timewait "$SN_SINGLE_IP4")
 check "suggest (timewait) leaves it out ($kind)" [ "$kind" = - ]
 kind=$(snat_suggests per-peer "$SN_SINGLE_IP4")
-check "suggest --rule per-peer lists it as per-connection-clock ($kind)" [ "$kind" = per-connection-clock ]
+check "suggest --rule per-peer lists it as per-connection-clock ($kind)" \
+	[ "$kind" = per-connection-clock ]
 
 echo "== 3. SNAT under port pressure"
 snat_phase_fail 5303
