@@ -16,7 +16,7 @@ int pg_open_target(const struct pg_target_sel *s, struct pg_target *t);
 void pg_print_limited(size_t shown, size_t total, const char *what);
 
 /* cmd_link.c: the XDP programs on an interface. */
-extern const struct pg_cmd pg_cmd_attach, pg_cmd_detach;
+extern const struct pg_cmd pg_cmd_attach, pg_cmd_detach, pg_cmd_reload, pg_cmd_status;
 /* cmd_pool.c: NAT pools on either target. */
 extern const struct pg_cmd pg_cmd_pool_add, pg_cmd_pool_del, pg_cmd_pool_list, pg_cmd_pool_flush,
 	pg_cmd_pool_save;

@@ -2,12 +2,14 @@
 /*
  * metrics: every running target's counters in Prometheus' text exposition format (0.0.4),
  * served over HTTP by libmicrohttpd (GET /metrics) or written atomically to DIR/pawsguard.prom
- * for node_exporter's textfile collector. A scrape reads each target's counters once; the
- * table fill levels come from the targets' own counts (DPDK: kept by the workers; XDP: see
- * the stats op in target_xdp.c).
+ * for node_exporter's textfile collector. A scrape reads each target's counters once and
+ * never walks a table: the DPDK workers keep their fill levels; an XDP program's tables are
+ * counted by a walk (the kernel keeps no count of an LRU map), which a thread of ours does
+ * at most every PG_COUNT_EVERY_S seconds, the scrapes reading its last result and its age.
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <pthread.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -22,6 +24,7 @@
 
 #define PG_METRICS_TARGETS 32
 #define PG_METRICS_FILE	   "pawsguard.prom"
+#define PG_COUNT_EVERY_S   10
 
 struct metrics_opts {
 	bool json;
@@ -51,10 +54,101 @@ struct scraped {
 	char label[80]; /* "xdp:eth0", "dpdk:pg" */
 	bool up;
 	struct pg_stats_rec s;
+	double count_age_s; /* how old s's table counts are (s.counted) */
 };
+
+/* The last walk of an XDP target's tables (by label), under count_lock. */
+static struct {
+	char label[80];
+	uint64_t when_ns;
+	struct pg_stats_rec s;
+} counts[PG_METRICS_TARGETS];
+static pthread_mutex_t count_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static const struct metrics_opts *g_opts;
 static volatile sig_atomic_t stop;
+
+/* The XDP targets to count: the one named, or every one attached. */
+static int xdp_names(char names[][64], int max)
+{
+	const struct pg_target_sel *sel = &g_opts->target;
+
+	if (sel->dpdk.set)
+		return 0;
+	if (sel->iface) {
+		snprintf(names[0], 64, "%s", sel->iface);
+		return 1;
+	}
+	return pg_xdp_list(names, max);
+}
+
+/* Walks every XDP target's tables once and keeps the counts (the only walks we do). */
+static void count_pass(void)
+{
+	char names[16][64], err[PG_ERRLEN], label[80];
+	struct pg_stats_rec s;
+	struct pg_target t;
+	int n = xdp_names(names, 16), i, k, slot;
+
+	for (i = 0; i < n && !stop; i++) {
+		if (pg_xdp_open(&t, names[i], err, sizeof(err)))
+			continue;
+		k = t.ops->stats(&t, &s, err, sizeof(err));
+		t.ops->close(&t);
+		if (k)
+			continue;
+		snprintf(label, sizeof(label), "xdp:%.63s", names[i]);
+		pthread_mutex_lock(&count_lock);
+		for (slot = -1, k = 0; k < PG_METRICS_TARGETS; k++) {
+			if (!strcmp(counts[k].label, label) || (!counts[k].label[0] && slot < 0))
+				slot = k;
+			if (!strcmp(counts[k].label, label))
+				break;
+		}
+		if (slot >= 0) {
+			snprintf(counts[slot].label, sizeof(counts[slot].label), "%s", label);
+			counts[slot].s = s;
+			counts[slot].when_ns = pg_realtime_ns();
+		}
+		pthread_mutex_unlock(&count_lock);
+	}
+}
+
+static void *count_thread(void *arg)
+{
+	int i;
+
+	(void)arg;
+	while (!stop) {
+		count_pass();
+		for (i = 0; i < PG_COUNT_EVERY_S * 10 && !stop; i++)
+			usleep(100000);
+	}
+	return NULL;
+}
+
+/* The fill levels and derived evictions of an XDP target from its last walk, if any. */
+static void counted_from_cache(struct scraped *s)
+{
+	int k;
+
+	pthread_mutex_lock(&count_lock);
+	for (k = 0; k < PG_METRICS_TARGETS; k++) {
+		const struct pg_stats_rec *c = &counts[k].s;
+
+		if (strcmp(counts[k].label, s->label))
+			continue;
+		s->s.flows = c->flows;
+		s->s.sources = c->sources;
+		s->s.evictions = c->evictions;
+		s->s.c[PG_STAT_EVICT_UNCONF] = c->c[PG_STAT_EVICT_UNCONF];
+		s->s.c[PG_STAT_EVICT_EST] = c->c[PG_STAT_EVICT_EST];
+		s->s.counted = true;
+		s->count_age_s = (double)(pg_realtime_ns() - counts[k].when_ns) / 1e9;
+		break;
+	}
+	pthread_mutex_unlock(&count_lock);
+}
 
 static void on_signal(int sig)
 {
@@ -95,8 +189,11 @@ static int scrape(struct scraped *v, int max)
 			if ((xdp ? pg_xdp_open(&t, names[i], err, sizeof(err))
 				 : pg_dpdk_open(&t, names[i], err, sizeof(err))))
 				continue;
+			t.no_walk = true;
 			s->up = !t.ops->stats(&t, &s->s, err, sizeof(err));
 			t.ops->close(&t);
+			if (s->up && xdp)
+				counted_from_cache(s);
 		}
 	}
 	return n;
@@ -134,15 +231,16 @@ static void render(FILE *f, const struct scraped *v, int n)
 	static const struct {
 		const char *name, *help;
 		size_t off;
+		bool walked; /* known only from a count of the tables (pg_stats_rec.counted) */
 	} gauges[] = {
 		{"pawsguard_flows", "flow table entries in use",
-		 offsetof(struct pg_stats_rec, flows)},
+		 offsetof(struct pg_stats_rec, flows), true},
 		{"pawsguard_sources", "source table entries in use",
-		 offsetof(struct pg_stats_rec, sources)},
+		 offsetof(struct pg_stats_rec, sources), true},
 		{"pawsguard_flows_capacity", "flow table size (XDP: of each flow map)",
-		 offsetof(struct pg_stats_rec, flows_capacity)},
+		 offsetof(struct pg_stats_rec, flows_capacity), false},
 		{"pawsguard_sources_capacity", "source table size",
-		 offsetof(struct pg_stats_rec, sources_capacity)},
+		 offsetof(struct pg_stats_rec, sources_capacity), false},
 	};
 	char name[96], extra[96];
 	size_t g;
@@ -169,15 +267,23 @@ static void render(FILE *f, const struct scraped *v, int n)
 	}
 	family(f, "pawsguard_evictions_total", "counter", "table entries evicted to make room");
 	for (k = 0; k < n; k++)
-		if (v[k].up)
+		if (v[k].up && v[k].s.counted)
 			sample(f, "pawsguard_evictions_total", &v[k], NULL, v[k].s.evictions);
 	for (g = 0; g < PG_ARRAY_SIZE(gauges); g++) {
 		family(f, gauges[g].name, "gauge", gauges[g].help);
 		for (k = 0; k < n; k++)
-			if (v[k].up)
+			if (v[k].up && (v[k].s.counted || !gauges[g].walked))
 				sample(f, gauges[g].name, &v[k], NULL,
 				       *(const uint64_t *)((const char *)&v[k].s + gauges[g].off));
 	}
+	family(f, "pawsguard_table_count_age_seconds", "gauge",
+	       "age of pawsguard_flows and pawsguard_sources (XDP tables are counted by a walk)");
+	for (k = 0; k < n; k++)
+		if (v[k].up && v[k].s.counted) {
+			fprintf(f, "pawsguard_table_count_age_seconds{target=\"");
+			label(f, v[k].label);
+			fprintf(f, "\"} %.3f\n", v[k].count_age_s);
+		}
 }
 
 /* The whole exposition in a malloc'ed buffer (NULL without memory). */
@@ -275,6 +381,7 @@ static int serve(const struct metrics_opts *o)
 {
 	struct sockaddr_storage ss;
 	struct MHD_Daemon *d;
+	pthread_t counter;
 	char err[PG_ERRLEN];
 	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
 
@@ -293,6 +400,10 @@ static int serve(const struct metrics_opts *o)
 		return pg_failf("--listen %s: cannot listen there (in use, or not an address of "
 				"this host)",
 				o->listen);
+	if (pthread_create(&counter, NULL, count_thread, NULL)) {
+		MHD_stop_daemon(d);
+		return pg_fail("cannot start the table counter");
+	}
 	pg_print_begin(o->json, false);
 	pg_print_str("listening", "serving /metrics on %s\n", o->listen);
 	pg_print_end();
@@ -300,12 +411,14 @@ static int serve(const struct metrics_opts *o)
 	while (!stop)
 		pause();
 	MHD_stop_daemon(d);
+	pthread_join(counter, NULL);
 	return 0;
 }
 
 static int write_textfile(const struct metrics_opts *o)
 {
 	uint32_t n = 0, every = o->interval.set ? o->interval.v : 15;
+	uint64_t last_count = 0;
 	char path[4096], err[PG_ERRLEN];
 	size_t len;
 	char *body;
@@ -314,6 +427,11 @@ static int write_textfile(const struct metrics_opts *o)
 	    (int)sizeof(path))
 		return pg_fail("--textfile: path too long");
 	for (;;) {
+		/* The tables walked at most every PG_COUNT_EVERY_S, between writes. */
+		if (pg_realtime_ns() - last_count >= PG_COUNT_EVERY_S * PG_SEC_NS) {
+			count_pass();
+			last_count = pg_realtime_ns();
+		}
 		body = exposition(&len);
 		if (!body)
 			return pg_fail("out of memory");

@@ -103,7 +103,8 @@ void pg_man_page(const struct pg_cmd *const *cmds, size_t ncmds)
 	       "directive per line, \\fB#\\fR starts a comment:\n.PP\n.nf\n"
 	       "pool 203.0.113.0/24 rewrite\npool 2001:db8:100::/48 strip\nmax\\-flows 262144\n"
 	       "max\\-sources 65536\n.fi\n");
-	printf(".SH EXIT STATUS\n0 on success; 1 with one line on stderr for any error.\n");
+	printf(".SH EXIT STATUS\n0 on success; 1 with one line on stderr for any error, and for "
+	       "\\fBstatus\\fR when a target is not healthy or there is none.\n");
 	printf(".SH SEE ALSO\n\\fBxdp\\-loader\\fR(8), \\fBtc\\-bpf\\fR(8), "
 	       "\\fBdpdk\\-telemetry.py\\fR(1), \\fBip\\-netns\\fR(8)\n");
 }

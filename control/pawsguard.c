@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
- * pawsguard: the ops CLI. The commands live by object in cmd_link.c (attach, detach),
- * cmd_pool.c (pools) and cmd_show.c (stats and listings), each with a typed option table
- * (options.h); usage, --help and pawsguard(8) are generated from this one list of them.
+ * pawsguard: the ops CLI. The commands live by object in cmd_link.c (attach, detach, reload,
+ * status), cmd_pool.c (pools) and cmd_show.c (stats and listings), each with a typed option
+ * table (options.h); usage, --help and pawsguard(8) are generated from this one list of them.
  * Every command speaks --json, and every error is one line on stderr with exit status 1.
  */
 #include <stdlib.h>
@@ -11,9 +11,10 @@
 #include "cli.h"
 
 static const struct pg_cmd *const cmds[] = {
-	&pg_cmd_attach,	   &pg_cmd_detach,     &pg_cmd_pool_add,  &pg_cmd_pool_del,
-	&pg_cmd_pool_list, &pg_cmd_pool_flush, &pg_cmd_pool_save, &pg_cmd_stats,
-	&pg_cmd_sources,   &pg_cmd_flows,      &pg_cmd_suggest,	  &pg_cmd_metrics,
+	&pg_cmd_attach,	   &pg_cmd_detach,   &pg_cmd_reload,	&pg_cmd_status,
+	&pg_cmd_pool_add,  &pg_cmd_pool_del, &pg_cmd_pool_list, &pg_cmd_pool_flush,
+	&pg_cmd_pool_save, &pg_cmd_stats,    &pg_cmd_sources,	&pg_cmd_flows,
+	&pg_cmd_suggest,   &pg_cmd_metrics,
 };
 
 int pg_open_target(const struct pg_target_sel *s, struct pg_target *t)

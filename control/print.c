@@ -105,6 +105,14 @@ void pg_print_s64(const char *key, const char *fmt, int64_t v)
 		printf(fmt, (long long)v);
 }
 
+void pg_print_bool(const char *key, const char *fmt, bool v)
+{
+	if (pg_json)
+		pg_add(key, json_object_new_boolean(v));
+	else if (fmt)
+		printf(fmt, v ? "yes" : "no");
+}
+
 void pg_print_text(const char *fmt, ...)
 {
 	va_list ap;

@@ -26,6 +26,8 @@ void pg_print_close_array(void);
 void pg_print_str(const char *key, const char *fmt, const char *v);
 void pg_print_u64(const char *key, const char *fmt, uint64_t v);
 void pg_print_s64(const char *key, const char *fmt, int64_t v);
+/* JSON true/false; text: fmt with "yes" or "no". */
+void pg_print_bool(const char *key, const char *fmt, bool v);
 void pg_print_text(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif /* PAWSGUARD_PRINT_H */

@@ -263,6 +263,7 @@ static int pg_dpdk_stats(struct pg_target *t, struct pg_stats_rec *out, char *er
 	out->evictions = pg_jnum(val, "evictions");
 	out->flows_capacity = pg_jnum(val, "flows_capacity");
 	out->sources_capacity = pg_jnum(val, "sources_capacity");
+	out->counted = true;
 	json_object_put(root);
 	return 0;
 }

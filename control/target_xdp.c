@@ -1,123 +1,26 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
- * The XDP target: attach/detach on a server's own interface, and the pinned maps under
- * /sys/fs/bpf/pawsguard/IFACE/ that both programs share and the CLI reads and writes.
+ * The XDP target's map access: pools, counters, sources and flows in the maps both programs
+ * share, pinned by the loader (xdp_load.c) and opened here by path. Nothing here attaches,
+ * detaches or pins: pg_xdp_open asks the loader for a healthy pin directory first.
  */
-#include <dirent.h>
-#include <stdarg.h>
-#include <stdbool.h>
 #include <errno.h>
 #include <limits.h>
-#include <net/if.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mount.h>
-#include <sys/stat.h>
-#include <sys/statfs.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include <xdp/libxdp.h>
 
-#include "pawsguard.skel.h"
 #include "target.h"
 
-#define PG_BPF_FS	"/sys/fs/bpf"
-#define PG_BPF_FS_MAGIC 0xcafe4a11
-/* Our TC filter on clsact egress: a fixed handle and priority, so detach finds it. */
-#define PG_TC_HANDLE 0x7067
-#define PG_TC_PRIO   0x7067
-
-/* Flow maps: established (FLOWS*) and unconfirmed (UFLOWS*), docs/DESIGN.md "Eviction classes". */
-enum {
-	M_POOLS4,
-	M_POOLS6,
-	M_SOURCES,
-	M_FLOWS4,
-	M_FLOWS6,
-	M_UFLOWS4,
-	M_UFLOWS6,
-	M_STATS,
-	M_CONFIG,
-	M_NR
-};
-static const char *const pg_map_names[M_NR] = {
+const char *const pg_xdp_map_names[PG_XM_NR] = {
 	"pg_pools4",  "pg_pools6",  "pg_sources", "pg_flows4", "pg_flows6",
 	"pg_uflows4", "pg_uflows6", "pg_stats",	  "pg_config",
 };
-
-/*
- * libbpf and libxdp talk a lot, also about things that are fine (libxdp's dispatcher check
- * falls back to a single program where the kernel refuses freplace). The CLI's contract is
- * one line per error; PAWSGUARD_DEBUG=1 shows everything the libraries say.
- */
-static int pg_libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	if (!getenv("PAWSGUARD_DEBUG"))
-		return 0;
-	(void)level;
-	return vfprintf(stderr, fmt, ap);
-}
-
-static int pg_libxdp_print(enum libxdp_print_level level, const char *fmt, va_list ap)
-{
-	if (!getenv("PAWSGUARD_DEBUG"))
-		return 0;
-	(void)level;
-	return vfprintf(stderr, fmt, ap);
-}
-
-void pg_lib_logging(void)
-{
-	libbpf_set_print(pg_libbpf_print);
-	libxdp_set_print(pg_libxdp_print);
-}
-
-static int pg_need_root(char *err, size_t el)
-{
-	if (geteuid() == 0)
-		return 0;
-	snprintf(err, el, "permission denied: run as root (needs CAP_BPF and CAP_NET_ADMIN)");
-	return -EPERM;
-}
-
-/* Mount bpffs where it is missing, as the kernel selftests and xdp-tools do. */
-static int pg_bpffs_ensure(char *err, size_t el)
-{
-	struct statfs st;
-
-	if (statfs(PG_BPF_FS, &st) == 0 && st.f_type == PG_BPF_FS_MAGIC)
-		return 0;
-	if (mount("bpf", PG_BPF_FS, "bpf", 0, "mode=0700") == 0)
-		return 0;
-	snprintf(err, el, "bpffs is not mounted at %s and mounting it failed: %s", PG_BPF_FS,
-		 strerror(errno));
-	return -ENOENT;
-}
-
-static void pg_pin_dir(char *buf, size_t len, const char *iface)
-{
-	snprintf(buf, len, "%s/%s", PG_PIN_ROOT, iface);
-}
-
-static int pg_iface_check(const char *iface, char *err, size_t el)
-{
-	int idx;
-
-	if (strlen(iface) >= IF_NAMESIZE || strchr(iface, '/')) {
-		snprintf(err, el, "bad interface name '%s'", iface);
-		return -EINVAL;
-	}
-	idx = (int)if_nametoindex(iface);
-	if (!idx) {
-		snprintf(err, el, "no such interface '%s'", iface);
-		return -ENODEV;
-	}
-	return idx;
-}
 
 static void pg_lpm_key(const struct pg_cidr *c, void *key)
 {
@@ -138,7 +41,7 @@ static int pg_xdp_pool_add(struct pg_target *t, const struct pg_pool_entry *e, c
 {
 	struct pg_pool_val v = {.action = e->action};
 	struct pg_lpm6_key key = {0};
-	int fd = t->fd[e->cidr.family == 4 ? M_POOLS4 : M_POOLS6];
+	int fd = t->fd[e->cidr.family == 4 ? PG_XM_POOLS4 : PG_XM_POOLS6];
 
 	pg_lpm_key(&e->cidr, &key);
 	if (bpf_map_update_elem(fd, &key, &v, BPF_ANY)) {
@@ -154,7 +57,7 @@ static int pg_xdp_pool_del(struct pg_target *t, const struct pg_cidr *c, char *e
 	char buf[64];
 
 	pg_lpm_key(c, &key);
-	if (bpf_map_delete_elem(t->fd[c->family == 4 ? M_POOLS4 : M_POOLS6], &key)) {
+	if (bpf_map_delete_elem(t->fd[c->family == 4 ? PG_XM_POOLS4 : PG_XM_POOLS6], &key)) {
 		int e = errno;
 
 		pg_cidr_format(c, buf, sizeof(buf));
@@ -187,7 +90,7 @@ static int pg_xdp_pool_list(struct pg_target *t, struct pg_pool_entry **out, siz
 	int fam;
 
 	for (fam = 4; fam <= 6; fam += 2) {
-		int fd = t->fd[fam == 4 ? M_POOLS4 : M_POOLS6];
+		int fd = t->fd[fam == 4 ? PG_XM_POOLS4 : PG_XM_POOLS6];
 		struct pg_lpm6_key key, next;
 		struct pg_pool_val val;
 		void *prev = NULL;
@@ -214,8 +117,10 @@ static int pg_xdp_pool_list(struct pg_target *t, struct pg_pool_entry **out, siz
 	return 0;
 }
 
-/* Entries in a hash map (the kernel keeps no count for LRU maps we could read). */
-static uint64_t pg_map_count(int fd, size_t key_size)
+#define PG_COUNT_BATCH 4096
+
+/* Entries in a hash map, one key at a time (kernels without batch lookups, before 5.6). */
+static uint64_t pg_map_count_keys(int fd, size_t key_size)
 {
 	uint8_t key[64], next[64];
 	uint64_t n = 0;
@@ -229,6 +134,46 @@ static uint64_t pg_map_count(int fd, size_t key_size)
 		n++;
 	}
 	return n;
+}
+
+/*
+ * Entries in a hash map. The kernel keeps no count of an LRU map that we could read (its
+ * per-CPU element counts stay 0 for preallocated maps, 6.18 included), so they are walked: by
+ * BPF_MAP_LOOKUP_BATCH, thousands of entries a syscall, whose cursor is a bucket and stays
+ * valid while the programs add and delete; one key at a time where batches are missing.
+ */
+static uint64_t pg_map_count(int fd, size_t key_size)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, o);
+	struct bpf_map_info info = {0};
+	uint32_t len = sizeof(info), in, out, n;
+	uint64_t total = 0;
+	void *keys, *vals, *cursor = NULL;
+	int rc;
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return pg_map_count_keys(fd, key_size);
+	keys = malloc((size_t)info.key_size * PG_COUNT_BATCH);
+	vals = malloc((size_t)info.value_size * PG_COUNT_BATCH);
+	for (; keys && vals;) {
+		n = PG_COUNT_BATCH;
+		rc = bpf_map_lookup_batch(fd, cursor, &out, keys, vals, &n, &o);
+		if (rc && errno != ENOENT) {
+			free(keys);
+			free(vals);
+			return pg_map_count_keys(fd, key_size);
+		}
+		total += n;
+		if (rc)
+			break; /* ENOENT: the last buckets were read */
+		in = out;
+		cursor = &in;
+	}
+	if (!keys || !vals)
+		total = pg_map_count_keys(fd, key_size);
+	free(keys);
+	free(vals);
+	return total;
 }
 
 /* A map's max_entries, 0 if it cannot be read. */
@@ -258,7 +203,7 @@ static int pg_xdp_stats(struct pg_target *t, struct pg_stats_rec *out, char *err
 		snprintf(err, el, "out of memory");
 		return -ENOMEM;
 	}
-	if (bpf_map_lookup_elem(t->fd[M_STATS], &zero, pc)) {
+	if (bpf_map_lookup_elem(t->fd[PG_XM_STATS], &zero, pc)) {
 		int e = errno;
 
 		free(pc);
@@ -269,14 +214,17 @@ static int pg_xdp_stats(struct pg_target *t, struct pg_stats_rec *out, char *err
 		for (i = 0; i < PG_STAT_MAX; i++)
 			out->c[i] += pc[cpu].c[i];
 	free(pc);
-	est = pg_map_count(t->fd[M_FLOWS4], sizeof(struct pg_flow_key4)) +
-	      pg_map_count(t->fd[M_FLOWS6], sizeof(struct pg_flow_key));
-	unc = pg_map_count(t->fd[M_UFLOWS4], sizeof(struct pg_flow_key4)) +
-	      pg_map_count(t->fd[M_UFLOWS6], sizeof(struct pg_flow_key));
+	out->flows_capacity = pg_map_size(t->fd[PG_XM_FLOWS4]);
+	out->sources_capacity = pg_map_size(t->fd[PG_XM_SOURCES]);
+	if (t->no_walk)
+		return 0;
+	out->counted = true;
+	est = pg_map_count(t->fd[PG_XM_FLOWS4], sizeof(struct pg_flow_key4)) +
+	      pg_map_count(t->fd[PG_XM_FLOWS6], sizeof(struct pg_flow_key));
+	unc = pg_map_count(t->fd[PG_XM_UFLOWS4], sizeof(struct pg_flow_key4)) +
+	      pg_map_count(t->fd[PG_XM_UFLOWS6], sizeof(struct pg_flow_key));
 	out->flows = est + unc;
-	out->sources = pg_map_count(t->fd[M_SOURCES], sizeof(struct pg_addr));
-	out->flows_capacity = pg_map_size(t->fd[M_FLOWS4]);
-	out->sources_capacity = pg_map_size(t->fd[M_SOURCES]);
+	out->sources = pg_map_count(t->fd[PG_XM_SOURCES], sizeof(struct pg_addr));
 	/*
 	 * The programs delete only when they move a flow to the established map (counted in
 	 * flow_confirmed); otherwise an entry leaves when its LRU map evicts it, which BPF does
@@ -303,7 +251,7 @@ static int pg_xdp_sources(struct pg_target *t, struct pg_src_rec **out, size_t *
 	size_t cnt = 0;
 	void *prev = NULL;
 
-	while (bpf_map_get_next_key(t->fd[M_SOURCES], prev, &next) == 0) {
+	while (bpf_map_get_next_key(t->fd[PG_XM_SOURCES], prev, &next) == 0) {
 		key = next;
 		prev = &key;
 		if (!pg_grow((void **)&v, cnt, sizeof(*v))) {
@@ -311,7 +259,7 @@ static int pg_xdp_sources(struct pg_target *t, struct pg_src_rec **out, size_t *
 			snprintf(err, el, "out of memory");
 			return -ENOMEM;
 		}
-		if (bpf_map_lookup_elem(t->fd[M_SOURCES], &key, &v[cnt].s))
+		if (bpf_map_lookup_elem(t->fd[PG_XM_SOURCES], &key, &v[cnt].s))
 			continue;
 		v[cnt].addr = key;
 		v[cnt].age_ms = now > v[cnt].s.last_ns ? (now - v[cnt].s.last_ns) / 1000000 : 0;
@@ -354,10 +302,10 @@ static int pg_xdp_flows(struct pg_target *t, struct pg_flow_rec **out, size_t *n
 	uint64_t now = pg_realtime_ns();
 	size_t cnt = 0;
 
-	if (pg_xdp_flows_of(t->fd[M_FLOWS4], true, &v, &cnt, now) ||
-	    pg_xdp_flows_of(t->fd[M_FLOWS6], false, &v, &cnt, now) ||
-	    pg_xdp_flows_of(t->fd[M_UFLOWS4], true, &v, &cnt, now) ||
-	    pg_xdp_flows_of(t->fd[M_UFLOWS6], false, &v, &cnt, now)) {
+	if (pg_xdp_flows_of(t->fd[PG_XM_FLOWS4], true, &v, &cnt, now) ||
+	    pg_xdp_flows_of(t->fd[PG_XM_FLOWS6], false, &v, &cnt, now) ||
+	    pg_xdp_flows_of(t->fd[PG_XM_UFLOWS4], true, &v, &cnt, now) ||
+	    pg_xdp_flows_of(t->fd[PG_XM_UFLOWS6], false, &v, &cnt, now)) {
 		free(v);
 		snprintf(err, el, "out of memory");
 		return -ENOMEM;
@@ -371,7 +319,7 @@ static void pg_xdp_close(struct pg_target *t)
 {
 	int i;
 
-	for (i = 0; i < M_NR; i++)
+	for (i = 0; i < PG_XM_NR; i++)
 		if (t->fd[i] >= 0)
 			close(t->fd[i]);
 }
@@ -387,38 +335,23 @@ static const struct pg_target_ops pg_xdp_ops = {
 	.close = pg_xdp_close,
 };
 
-int pg_xdp_open(struct pg_target *t, const char *iface, char *err, size_t el)
+int pg_xdp_open_dir(struct pg_target *t, const char *name, const char *dir, char *err, size_t el)
 {
-	char dir[PATH_MAX], path[PATH_MAX + 32];
-	struct stat st;
+	char path[PATH_MAX];
 	int i, rc;
 
 	memset(t, 0, sizeof(*t));
 	for (i = 0; i < (int)PG_ARRAY_SIZE(t->fd); i++)
 		t->fd[i] = -1;
-	rc = pg_need_root(err, el);
-	if (rc)
-		return rc;
-	if (strlen(iface) >= sizeof(t->name) || strchr(iface, '/')) {
-		snprintf(err, el, "bad interface name '%s'", iface);
-		return -EINVAL;
-	}
-	pg_pin_dir(dir, sizeof(dir), iface);
-	if (stat(dir, &st)) {
-		if (pg_iface_check(iface, err, el) < 0)
-			return -ENODEV;
-		snprintf(err, el, "pawsguard is not attached to %s (run: pawsguard attach %s)",
-			 iface, iface);
-		return -ENOENT;
-	}
-	snprintf(t->name, sizeof(t->name), "%s", iface);
+	snprintf(t->name, sizeof(t->name), "%s", name);
 	t->ops = &pg_xdp_ops;
-	for (i = 0; i < M_NR; i++) {
-		snprintf(path, sizeof(path), "%s/%s", dir, pg_map_names[i]);
+	for (i = 0; i < PG_XM_NR; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, pg_xdp_map_names[i]);
 		t->fd[i] = bpf_obj_get(path);
 		if (t->fd[i] < 0) {
 			rc = -errno;
-			snprintf(err, el, "cannot open %s: %s", path, strerror(errno));
+			snprintf(err, el, "cannot open map %s of pawsguard on %s: %s",
+				 pg_xdp_map_names[i], name, strerror(-rc));
 			pg_xdp_close(t);
 			return rc;
 		}
@@ -426,251 +359,76 @@ int pg_xdp_open(struct pg_target *t, const char *iface, char *err, size_t el)
 	return 0;
 }
 
-int pg_xdp_list(char names[][64], int max)
-{
-	struct dirent *d;
-	int n = 0;
-	DIR *dir;
-
-	dir = opendir(PG_PIN_ROOT);
-	if (!dir)
-		return 0;
-	while ((d = readdir(dir)) && n < max) {
-		if (d->d_name[0] == '.' || strlen(d->d_name) >= 64)
-			continue;
-		snprintf(names[n++], 64, "%s", d->d_name);
-	}
-	closedir(dir);
-	return n;
-}
-
-static void pg_unpin_all(const char *dir)
-{
-	char path[PATH_MAX + 32];
-	int i;
-
-	for (i = 0; i < M_NR; i++) {
-		snprintf(path, sizeof(path), "%s/%s", dir, pg_map_names[i]);
-		unlink(path);
-	}
-	rmdir(dir);
-}
-
-static int pg_tc_detach(int ifindex)
-{
-	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_EGRESS);
-	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = PG_TC_HANDLE, .priority = PG_TC_PRIO);
-
-	return bpf_tc_detach(&hook, &opts);
-}
-
-/* Remove our program from the interface's libxdp dispatcher (other programs stay). */
-static int pg_xdp_prog_detach(int ifindex)
-{
-	struct xdp_multiprog *mp;
-	struct xdp_program *p;
-	int rc = -ENOENT;
-
-	mp = xdp_multiprog__get_from_ifindex(ifindex);
-	if (libxdp_get_error(mp))
-		return -ENOENT;
-	if (xdp_multiprog__is_legacy(mp)) {
-		p = xdp_multiprog__main_prog(mp);
-		if (p && !strcmp(xdp_program__name(p), "pg_xdp_ingress"))
-			rc = xdp_program__detach(p, ifindex, xdp_multiprog__attach_mode(mp), 0);
-	} else {
-		for (p = xdp_multiprog__next_prog(NULL, mp); p;
-		     p = xdp_multiprog__next_prog(p, mp)) {
-			if (strcmp(xdp_program__name(p), "pg_xdp_ingress"))
-				continue;
-			rc = xdp_program__detach(p, ifindex, xdp_multiprog__attach_mode(mp), 0);
-			break;
-		}
-	}
-	xdp_multiprog__close(mp);
-	return rc;
-}
-
-int pg_xdp_attach(const struct pg_attach_opts *o, char *err, size_t el)
-{
-	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .attach_point = BPF_TC_EGRESS);
-	DECLARE_LIBBPF_OPTS(bpf_tc_opts, tco, .handle = PG_TC_HANDLE, .priority = PG_TC_PRIO);
-	DECLARE_LIBXDP_OPTS(xdp_program_opts, xo, .prog_name = "pg_xdp_ingress");
-	struct pg_config cfg = PG_CONFIG_DEFAULT;
-	struct pg_file_config fc = {0};
-	struct pawsguard_bpf *skel = NULL;
-	struct xdp_program *xp = NULL;
-	char dir[PATH_MAX], path[PATH_MAX + 32], cerr[PG_ERRLEN];
-	struct bpf_map *maps[M_NR];
-	uint32_t zero = 0, flows, sources;
-	struct stat st;
-	int ifindex, rc, i;
-	bool tc_done = false;
-
-	rc = pg_need_root(err, el);
-	if (rc)
-		return rc;
-	ifindex = pg_iface_check(o->iface, err, el);
-	if (ifindex < 0)
-		return ifindex;
-	rc = pg_bpffs_ensure(err, el);
-	if (rc)
-		return rc;
-	pg_pin_dir(dir, sizeof(dir), o->iface);
-	if (stat(dir, &st) == 0) {
-		snprintf(err, el, "pawsguard is already attached to %s (detach it first)",
-			 o->iface);
-		return -EEXIST;
-	}
-	if (o->config && pg_config_load(o->config, &fc, cerr, sizeof(cerr))) {
-		snprintf(err, el, "%s", cerr);
-		return -EINVAL;
-	}
-	flows = o->max_flows ? o->max_flows : fc.max_flows ? fc.max_flows : 262144;
-	sources = o->max_sources ? o->max_sources : fc.max_sources ? fc.max_sources : 65536;
-
-	libbpf_set_strict_mode(LIBBPF_STRICT_ALL);
-	skel = pawsguard_bpf__open();
-	if (!skel) {
-		rc = -errno;
-		snprintf(err, el, "cannot open the BPF object: %s", strerror(errno));
-		goto out;
-	}
-	maps[M_POOLS4] = skel->maps.pg_pools4;
-	maps[M_POOLS6] = skel->maps.pg_pools6;
-	maps[M_SOURCES] = skel->maps.pg_sources;
-	maps[M_FLOWS4] = skel->maps.pg_flows4;
-	maps[M_FLOWS6] = skel->maps.pg_flows6;
-	maps[M_UFLOWS4] = skel->maps.pg_uflows4;
-	maps[M_UFLOWS6] = skel->maps.pg_uflows6;
-	maps[M_STATS] = skel->maps.pg_stats;
-	maps[M_CONFIG] = skel->maps.pg_config;
-	/* Each class gets the full size: a flood of one never crowds the other out. */
-	bpf_map__set_max_entries(skel->maps.pg_flows4, flows);
-	bpf_map__set_max_entries(skel->maps.pg_flows6, flows);
-	bpf_map__set_max_entries(skel->maps.pg_uflows4, flows);
-	bpf_map__set_max_entries(skel->maps.pg_uflows6, flows);
-	bpf_map__set_max_entries(skel->maps.pg_sources, sources);
-	if (mkdir(PG_PIN_ROOT, 0700) && errno != EEXIST) {
-		rc = -errno;
-		snprintf(err, el, "cannot create %s: %s", PG_PIN_ROOT, strerror(errno));
-		goto out;
-	}
-	if (mkdir(dir, 0700)) {
-		rc = -errno;
-		snprintf(err, el, "cannot create %s: %s", dir, strerror(errno));
-		goto out;
-	}
-	/* libbpf pins each map at load: the TC program, the XDP program and the CLI share them. */
-	for (i = 0; i < M_NR; i++) {
-		snprintf(path, sizeof(path), "%s/%s", dir, pg_map_names[i]);
-		bpf_map__set_pin_path(maps[i], path);
-	}
-	rc = pawsguard_bpf__load(skel);
-	if (rc) {
-		snprintf(err, el, "cannot load the BPF programs: %s", strerror(-rc));
-		goto out_unpin;
-	}
-	/* Configure and fill pools before any program sees a packet. */
-	cfg.realtime_off_ns = pg_realtime_offset_ns();
-	if (bpf_map_update_elem(bpf_map__fd(skel->maps.pg_config), &zero, &cfg, BPF_ANY)) {
-		rc = -errno;
-		snprintf(err, el, "cannot write the configuration: %s", strerror(errno));
-		goto out_unpin;
-	}
-	for (i = 0; i < (int)fc.n_pools; i++) {
-		struct pg_pool_val v = {.action = fc.pools[i].action};
-		struct pg_lpm6_key key = {0};
-		int fd = bpf_map__fd(fc.pools[i].cidr.family == 4 ? skel->maps.pg_pools4
-								  : skel->maps.pg_pools6);
-
-		pg_lpm_key(&fc.pools[i].cidr, &key);
-		if (bpf_map_update_elem(fd, &key, &v, BPF_ANY)) {
-			rc = -errno;
-			snprintf(err, el, "cannot add pool from %s: %s", o->config,
-				 strerror(errno));
-			goto out_unpin;
-		}
-	}
-	/* Egress first: a SYN rewritten on the way in must find its SYN-ACK translated. */
-	hook.ifindex = ifindex;
-	rc = bpf_tc_hook_create(&hook);
-	if (rc && rc != -EEXIST) {
-		snprintf(err, el, "cannot create the clsact qdisc on %s: %s", o->iface,
-			 strerror(-rc));
-		goto out_unpin;
-	}
-	tco.prog_fd = bpf_program__fd(skel->progs.pg_tc_egress);
-	rc = bpf_tc_attach(&hook, &tco);
-	if (rc == -EEXIST) {
-		snprintf(err, el,
-			 "a pawsguard TC filter is already on %s without its maps (run: "
-			 "pawsguard detach %s)",
-			 o->iface, o->iface);
-		goto out_unpin;
-	} else if (rc) {
-		snprintf(err, el, "cannot attach the TC egress program to %s: %s", o->iface,
-			 strerror(-rc));
-		goto out_unpin;
-	}
-	tc_done = true;
-	xo.obj = skel->obj;
-	xp = xdp_program__create(&xo);
-	rc = (int)libxdp_get_error(xp);
-	if (rc) {
-		xp = NULL;
-		snprintf(err, el, "cannot prepare the XDP program: %s", strerror(-rc));
-		goto out_unpin;
-	}
-	rc = xdp_program__attach(xp, ifindex, o->skb_mode ? XDP_MODE_SKB : XDP_MODE_NATIVE, 0);
-	if (rc) {
-		char xerr[128];
-
-		libxdp_strerror(rc, xerr, sizeof(xerr));
-		snprintf(err, el, "cannot attach XDP to %s in %s mode: %s%s", o->iface,
-			 o->skb_mode ? "skb" : "native", xerr, o->skb_mode ? "" : " (try --skb)");
-		goto out_unpin;
-	}
-	rc = 0;
-	goto out;
-
-out_unpin:
-	if (tc_done)
-		pg_tc_detach(ifindex);
-	pg_unpin_all(dir);
-out:
-	if (xp)
-		xdp_program__close(xp);
-	pawsguard_bpf__destroy(skel);
-	pg_config_free(&fc);
-	return rc;
-}
-
-int pg_xdp_detach(const char *iface, char *err, size_t el)
+int pg_xdp_open(struct pg_target *t, const char *iface, char *err, size_t el)
 {
 	char dir[PATH_MAX];
-	struct stat st;
-	int ifindex, rc, xrc = -ENOENT, trc = -ENOENT;
-	bool pinned;
+	int rc;
 
-	rc = pg_need_root(err, el);
+	memset(t, 0, sizeof(*t));
+	rc = pg_xdp_locate(iface, dir, sizeof(dir), err, el);
 	if (rc)
 		return rc;
-	pg_pin_dir(dir, sizeof(dir), iface);
-	pinned = stat(dir, &st) == 0;
-	ifindex = pg_iface_check(iface, err, el);
-	if (ifindex < 0 && !pinned)
-		return ifindex;
-	/* The interface may be gone (pins stay), or the pins lost (programs stay): clean both. */
-	if (ifindex > 0) {
-		xrc = pg_xdp_prog_detach(ifindex);
-		trc = pg_tc_detach(ifindex);
+	return pg_xdp_open_dir(t, iface, dir, err, el);
+}
+
+int pg_xdp_fill(const struct pg_xdp_health *h, struct pg_xdp_fill *out, size_t max, char *err,
+		size_t el)
+{
+	static const size_t ksz[PG_XM_NR] = {
+		[PG_XM_POOLS4] = sizeof(struct pg_lpm4_key),
+		[PG_XM_POOLS6] = sizeof(struct pg_lpm6_key),
+		[PG_XM_SOURCES] = sizeof(struct pg_addr),
+		[PG_XM_FLOWS4] = sizeof(struct pg_flow_key4),
+		[PG_XM_FLOWS6] = sizeof(struct pg_flow_key),
+		[PG_XM_UFLOWS4] = sizeof(struct pg_flow_key4),
+		[PG_XM_UFLOWS6] = sizeof(struct pg_flow_key),
+	};
+	struct pg_target t;
+	size_t n = 0;
+	int i, rc;
+
+	rc = pg_xdp_open_dir(&t, h->iface, h->open_dir, err, el);
+	if (rc)
+		return rc;
+	/* The tables that fill up; counters and configuration have one entry. */
+	for (i = 0; i <= PG_XM_UFLOWS6 && n < max; i++) {
+		struct bpf_map_info info = {0};
+		uint32_t len = sizeof(info);
+
+		if (bpf_obj_get_info_by_fd(t.fd[i], &info, &len))
+			continue;
+		out[n].map = pg_xdp_map_names[i];
+		out[n].entries = pg_map_count(t.fd[i], ksz[i]);
+		out[n].max = info.max_entries;
+		n++;
 	}
-	if (pinned)
-		pg_unpin_all(dir);
-	if (!pinned && xrc && trc) {
-		snprintf(err, el, "pawsguard is not attached to %s", iface);
-		return -ENOENT;
+	pg_xdp_close(&t);
+	return (int)n;
+}
+
+/* The tunables (with this boot's realtime offset) and the pools from a config file. */
+int pg_xdp_seed(const int *fds, const struct pg_file_config *fc, char *err, size_t el)
+{
+	struct pg_config cfg = PG_CONFIG_DEFAULT;
+	uint32_t zero = 0;
+	size_t i;
+
+	cfg.realtime_off_ns = pg_realtime_offset_ns();
+	if (bpf_map_update_elem(fds[PG_XM_CONFIG], &zero, &cfg, BPF_ANY)) {
+		snprintf(err, el, "cannot write the configuration: %s", strerror(errno));
+		return -errno;
+	}
+	for (i = 0; i < fc->n_pools; i++) {
+		struct pg_pool_val v = {.action = fc->pools[i].action};
+		struct pg_lpm6_key key = {0};
+		int fd = fds[fc->pools[i].cidr.family == 4 ? PG_XM_POOLS4 : PG_XM_POOLS6];
+
+		pg_lpm_key(&fc->pools[i].cidr, &key);
+		if (bpf_map_update_elem(fd, &key, &v, BPF_ANY)) {
+			snprintf(err, el, "cannot add pool from the configuration: %s",
+				 strerror(errno));
+			return -errno;
+		}
 	}
 	return 0;
 }

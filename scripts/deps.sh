@@ -9,7 +9,7 @@ dpdk dpdk-dev libdpdk-dev libpcap-dev libjson-c-dev libnuma-dev
 python3 python3-scapy iproute2 nftables conntrack ethtool tcpdump
 procps iputils-ping netcat-openbsd clang-format shellcheck
 libmicrohttpd-dev prometheus curl
-debhelper dpkg-dev lintian fakeroot"
+debhelper dpkg-dev lintian fakeroot systemd"
 
 missing=""
 for p in $PKGS; do

@@ -346,6 +346,12 @@ int pg_xdp_ingress(struct xdp_md *ctx)
 	return XDP_PASS;
 }
 
+/*
+ * pawsguard's filter runs first on clsact egress (pref 1; docs/DESIGN.md, "Pins, namespaces
+ * and upgrades") and never decides a packet's fate: TC_ACT_UNSPEC lets classification go on to
+ * the filters after it, as if pawsguard were not there. TC_ACT_OK would end it and silently
+ * switch those filters off.
+ */
 SEC("tc")
 int pg_tc_egress(struct __sk_buff *skb)
 {
@@ -356,7 +362,7 @@ int pg_tc_egress(struct __sk_buff *skb)
 	uint64_t now;
 
 	if (!pg_env_init(&env, &now))
-		return TC_ACT_OK;
+		return TC_ACT_UNSPEC;
 	/* Headers of locally built packets are linear; pull if a driver left them paged. */
 	if (skb->data_end - skb->data < 128 && skb->len > skb->data_end - skb->data)
 		bpf_skb_pull_data(skb, skb->len < 128 ? skb->len : 128);
@@ -364,10 +370,10 @@ int pg_tc_egress(struct __sk_buff *skb)
 	end = (uint8_t *)(long)skb->data_end;
 	/* skb->len: a GSO packet carries up to 64 KB in pages beyond its linear headers. */
 	if (pg_egress_parse_decide(&env, &pkt, data, end, skb->len, now, &tsecr) != PG_V_MODIFIED)
-		return TC_ACT_OK;
+		return TC_ACT_UNSPEC;
 	o = pg_ts_ptr(&pkt);
 	if (!o)
-		return TC_ACT_OK;
+		return TC_ACT_UNSPEC;
 	toff = (uint32_t)(o + 6 - data);
 	pg_put_be32(o + 6, tsecr);
 	/*
@@ -386,10 +392,10 @@ int pg_tc_egress(struct __sk_buff *skb)
 		/* The checksum could not follow: put the echo back as it was (fail open). */
 		old = pg_htonl(pkt.tsecr);
 		bpf_skb_store_bytes(skb, toff, &old, sizeof(old), 0);
-		return TC_ACT_OK;
+		return TC_ACT_UNSPEC;
 	}
 	env.st->c[PG_STAT_TSECR_TRANSLATED]++;
-	return TC_ACT_OK;
+	return TC_ACT_UNSPEC;
 }
 
 /* Baselines for the benchmark (tests/bench/xdp.sh): the cost of doing nothing. */

@@ -252,6 +252,18 @@ struct pg_stats {
 #define PG_STAT_REASON_FIRST PG_STAT_BAD_L2
 #define PG_STAT_REASON_LAST  PG_STAT_OPT_CAP
 
+/*
+ * The layout of the XDP target's maps, recorded with its pins (control/xdp_load.c): `pawsguard
+ * reload` refuses to run programs of one layout against maps made by another, and every verb
+ * refuses pins of another layout. Bump it whenever a map's key or value layout changes: a struct
+ * below (size, field order or meaning), a counter added to PG_STATS_LIST, a map's type, key or
+ * value in xdp/pawsguard.bpf.c, or the set of pinned maps. The assertions below fail on most such
+ * changes; PG_STAT_MAX is pinned with them so that a new counter cannot slip by.
+ */
+/* 2: pg_source of 64 bytes (the NAT evidence), counters rescued_tw and nat_tuple. */
+#define PG_MAP_LAYOUT_VERSION 2
+
+_Static_assert(PG_STAT_MAX == 37, "counters changed: bump PG_MAP_LAYOUT_VERSION, then this count");
 _Static_assert(sizeof(struct pg_addr) == 16, "pg_addr");
 _Static_assert(sizeof(struct pg_lpm4_key) == 8, "pg_lpm4_key");
 _Static_assert(sizeof(struct pg_lpm6_key) == 20, "pg_lpm6_key");

@@ -14,6 +14,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -363,7 +364,7 @@ static int fx_read(FILE *f, int *lineno, struct fx *fx, struct fx_ctx *c)
 
 	memset(fx, 0, sizeof(*fx));
 	fx->n_sources = fx->n_flows = -1;
-	fx->verdict = -1;
+	fx->verdict = LONG_MIN;
 	while (fgets(line, sizeof(line), f)) {
 		(*lineno)++;
 		nl = strchr(line, '\n');
@@ -394,7 +395,7 @@ static int fx_read(FILE *f, int *lineno, struct fx *fx, struct fx_ctx *c)
 		if (!started)
 			goto bad;
 		if (!strcmp(line, "end")) {
-			if (!have_prog || !have_in || !have_out || fx->verdict < 0)
+			if (!have_prog || !have_in || !have_out || fx->verdict == LONG_MIN)
 				goto bad;
 			return 1;
 		} else if (!strcmp(line, "prog")) {
@@ -939,8 +940,10 @@ static bool fx_run(struct fx_ctx *c, const struct fx *fx)
 		fx_fail(c, "BPF_PROG_TEST_RUN: %s", strerror(-err));
 		return false;
 	}
-	if ((long)opts.retval != fx->verdict)
-		fx_fail(c, "verdict: expected %ld, got %" PRIu32, fx->verdict, opts.retval);
+	/* retval is the program's int: TC_ACT_UNSPEC is -1. */
+	if ((long)(int32_t)opts.retval != fx->verdict)
+		fx_fail(c, "verdict: expected %ld, got %" PRId32, fx->verdict,
+			(int32_t)opts.retval);
 	fx_check_bytes(c, fx, out, opts.data_size_out);
 	fx_check_stats(c, fx);
 	fx_check_maps(c, fx, t_end);

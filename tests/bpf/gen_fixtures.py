@@ -211,7 +211,8 @@ class Fixture:
         self.flows = []
         self.inp = None
         self.out = None
-        self.verdict = 2 if prog == 'xdp' else 0
+        # XDP_PASS; TC_ACT_UNSPEC: the TC program lets the filters after it run.
+        self.verdict = 2 if prog == 'xdp' else -1
         self.stats = {}
         self.wild = None
         self.n_sources = None

@@ -64,6 +64,8 @@ sendp(pkts, iface="pgmb", verbose=False)
 PY
 n=$(pgi flows --json --limit 100000 | count)
 [ "$n" = 5000 ] && ok "flows: all 5000" || bad "flows lists $n of 5000"
+n=$(pgi stats --json | /usr/bin/python3 -c 'import json, sys; print(json.load(sys.stdin)["flows"])' 2>/dev/null)
+[ "$n" = 5000 ] && ok "stats counts 5000 flows (batched table walk)" || bad "stats counts $n flows of 5000"
 n=$(pgi sources --json --limit 100000 | count)
 [ "$n" = 1250 ] && ok "sources: all 1250" || bad "sources lists $n of 1250"
 expect_out "flows --limit 3 says it was limited" "^# 3 of 5000 flows shown \\(--limit\\)" \

@@ -65,7 +65,8 @@ phase_strip 4 5005
 
 echo "== detach"
 check "pawsguard detach $SRV_IF" pgc detach "$SRV_IF"
-check "pins removed" [ ! -e "/sys/fs/bpf/pawsguard/$SRV_IF" ]
+not_attached() { pgc status "$SRV_IF" 2>&1 | grep -q "not attached to $SRV_IF"; }
+check "pins removed (status: not attached)" not_attached
 
 if [ "$failures" -gt 0 ]; then
 	echo "xdp e2e: $failures check(s) failed"

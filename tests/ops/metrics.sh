@@ -83,6 +83,16 @@ for g in flows sources flows_capacity sources_capacity; do
 	check "gauge pawsguard_$g" grep -q "^# TYPE pawsguard_$g gauge" "$TMP/m.txt"
 done
 check "xdp flows_capacity 1024" grep -qx "pawsguard_flows_capacity{target=\"xdp:$IF\"} 1024" "$TMP/m.txt"
+# The XDP tables are counted by the server's own thread, not by the scrape: the 5 flows of
+# the 5 SYNs appear with the age of their count.
+for _ in $(seq 50); do
+	curl -sf --max-time 10 "http://127.0.0.1:$PORT/metrics" >"$TMP/m2.txt"
+	grep -q "^pawsguard_flows{target=\"xdp:$IF\"}" "$TMP/m2.txt" && break
+	sleep 0.2
+done
+check "xdp flows counted: 5" grep -qx "pawsguard_flows{target=\"xdp:$IF\"} 5" "$TMP/m2.txt"
+check "xdp sources counted: 1" grep -qx "pawsguard_sources{target=\"xdp:$IF\"} 1" "$TMP/m2.txt"
+check "the count's age is exported" grep -q "^pawsguard_table_count_age_seconds{target=\"xdp:$IF\"} [0-9.]*$" "$TMP/m2.txt"
 if [ "$targets" = 2 ]; then
 	check "dpdk target up" grep -qx "pawsguard_up{target=\"dpdk:$PREFIX\"} 1" "$TMP/m.txt"
 	check "dpdk packets counted (3 SYNs)" \

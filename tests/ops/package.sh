@@ -32,6 +32,13 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
+echo "== build dependencies: every one is installed by scripts/deps.sh"
+bdeps=$(sed -n '/^Build-Depends:/,/^$/p' "$SRC/debian/control" | sed 's/^Build-Depends://' |
+	tr ',' '\n' | sed 's/(.*)//; s/|.*//; s/^ *//; s/ *$//' | grep -v '^$' | sed 's/^debhelper-compat$/debhelper/')
+for d in $bdeps; do
+	check "  $d in scripts/deps.sh" grep -qw -- "$d" "$SRC/scripts/deps.sh"
+done
+
 echo "== build"
 version=$(sed -n '1s/^pawsguard (\([^)]*\)).*/\1/p' "$SRC/debian/changelog")
 dir="$TMP/pawsguard-$version"
@@ -70,7 +77,7 @@ check "the installed units verify at their paths" \
 		/lib/systemd/system/pawsguard-metrics.service 2>&1 | tee '$TMP/verify.log'; [ ! -s '$TMP/verify.log' ]"
 check "man pawsguard finds the page" bash -c "man -w pawsguard | grep -q pawsguard.8"
 check "the completion loads and completes a verb" bash -c \
-	". /usr/share/bash-completion/completions/pawsguard && COMP_WORDS=(pawsguard sta) COMP_CWORD=1 && _pawsguard && [ \"\${COMPREPLY[*]}\" = stats ]"
+	". /usr/share/bash-completion/completions/pawsguard && COMP_WORDS=(pawsguard pool fl) COMP_CWORD=2 && _pawsguard && [ \"\${COMPREPLY[*]}\" = flush ]"
 ip netns add "$NS" && ip -n "$NS" link add pgpk0 type veth peer name pgpk1 &&
 	ip -n "$NS" link set pgpk0 up && ip -n "$NS" link set pgpk1 up || echo "FAIL: netns setup"
 pg() { ip netns exec "$NS" /usr/sbin/pawsguard "$@"; }

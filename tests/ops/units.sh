@@ -36,9 +36,10 @@ for u in pawsguard-xdp@lo.service pawsguard-dpdk.service pawsguard-metrics.servi
 done
 
 # Every verb the units run exists in this CLI.
-for verb in $(sed -n 's#^Exec[A-Za-z]*=[^ ]*/pawsguard \([a-z]*\) .*#\1#p' "$UNITS"/*.service | sort -u); do
+sed -n 's#^Exec[A-Za-z]*=[^ ]*/pawsguard \([a-z]*\) .*#\1#p' "$UNITS"/*.service | sort -u >"$TMP/verbs"
+while read -r verb; do
 	check "the units' verb '$verb' exists" "$PG" "$verb" --help
-done
+done <"$TMP/verbs"
 check "ExecReload of pawsguard-xdp@ is reload" grep -q '^ExecReload=.*/pawsguard reload %I$' "$UNITS/pawsguard-xdp@.service"
 check "pawsguard-dpdk keeps its flows across restarts (--state) and restarts on failure" \
 	grep -q -- '--state /var/lib/pawsguard/' "$UNITS/pawsguard-dpdk.service"
