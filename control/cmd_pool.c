@@ -43,26 +43,59 @@ static const struct pg_opt pool_opts[] = {
 	PG_OPT_END,
 };
 
+/*
+ * The prefixes a pool argument names: a CIDR, or "all", every source of both families
+ * (0.0.0.0/0 and ::/0: README, "Rewriting every source"). Returns how many, 0 after err.
+ */
+static int pool_arg(const char *arg, struct pg_cidr c[2], char *err, size_t el)
+{
+	if (!strcmp(arg, "all"))
+		return pg_cidr_parse("0.0.0.0/0", &c[0], err, el) ||
+				       pg_cidr_parse("::/0", &c[1], err, el)
+			       ? 0
+			       : 2;
+	return pg_cidr_parse(arg, &c[0], err, el) ? 0 : 1;
+}
+
+/* The prefixes done so far, "P ACTION, P ACTION" (ACTION only for add). */
+static void done_append(char *buf, size_t len, const struct pg_cidr *c, const char *action)
+{
+	size_t n = strlen(buf);
+
+	if (n)
+		n += (size_t)snprintf(buf + n, len - n, ", ");
+	if (n < len)
+		pg_cidr_format(c, buf + n, len - n);
+	n = strlen(buf);
+	if (action && n < len)
+		snprintf(buf + n, len - n, " %s", action);
+}
+
 static int do_pool_add(const void *opts, const char *const *pos, int npos)
 {
 	const struct pool_opts *p = opts;
 	struct pg_pool_entry e = {.action = action_values[p->action.v]};
-	char err[PG_ERRLEN], buf[96];
+	char err[PG_ERRLEN], buf[160] = "";
+	struct pg_cidr c[2];
 	struct pg_target t;
-	int rc;
+	int rc = 0, n, i;
 
 	(void)npos;
-	if (pg_cidr_parse(pos[0], &e.cidr, err, sizeof(err)))
+	n = pool_arg(pos[0], c, err, sizeof(err));
+	if (!n)
 		return pg_fail(err);
 	if (pg_open_target(&p->target, &t))
 		return 1;
-	rc = t.ops->pool_add(&t, &e, err, sizeof(err));
-	if (!rc) {
-		pg_cidr_format(&e.cidr, buf, sizeof(buf));
-		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), " %s",
-			 pg_action_name(e.action));
-		print_done(p->json, &t, "added", buf);
+	for (i = 0; !rc && i < n; i++) {
+		e.cidr = c[i];
+		rc = t.ops->pool_add(&t, &e, err, sizeof(err));
+		if (!rc)
+			done_append(buf, sizeof(buf), &c[i], pg_action_name(e.action));
 	}
+	if (!rc)
+		print_done(p->json, &t, "added", buf);
+	else if (buf[0])
+		snprintf(err + strlen(err), sizeof(err) - strlen(err), " (after adding %s)", buf);
 	t.ops->close(&t);
 	return rc ? pg_fail(err) : 0;
 }
@@ -70,33 +103,38 @@ static int do_pool_add(const void *opts, const char *const *pos, int npos)
 const struct pg_cmd pg_cmd_pool_add = {
 	"pool",
 	"add",
-	"CIDR",
+	"CIDR|all",
 	1,
 	1,
 	pool_add_opts,
 	sizeof(struct pool_opts),
 	do_pool_add,
-	"add (or change) a NAT pool; takes effect at once",
+	"add (or change) a NAT pool, or all: every source (0.0.0.0/0 and ::/0); at once",
 };
 
 static int do_pool_del(const void *opts, const char *const *pos, int npos)
 {
 	const struct pool_opts *p = opts;
-	char err[PG_ERRLEN], buf[64];
+	char err[PG_ERRLEN], buf[160] = "";
+	struct pg_cidr c[2];
 	struct pg_target t;
-	struct pg_cidr cidr;
-	int rc;
+	int rc = 0, n, i;
 
 	(void)npos;
-	if (pg_cidr_parse(pos[0], &cidr, err, sizeof(err)))
+	n = pool_arg(pos[0], c, err, sizeof(err));
+	if (!n)
 		return pg_fail(err);
 	if (pg_open_target(&p->target, &t))
 		return 1;
-	rc = t.ops->pool_del(&t, &cidr, err, sizeof(err));
-	if (!rc) {
-		pg_cidr_format(&cidr, buf, sizeof(buf));
-		print_done(p->json, &t, "deleted", buf);
+	for (i = 0; !rc && i < n; i++) {
+		rc = t.ops->pool_del(&t, &c[i], err, sizeof(err));
+		if (!rc)
+			done_append(buf, sizeof(buf), &c[i], NULL);
 	}
+	if (!rc)
+		print_done(p->json, &t, "deleted", buf);
+	else if (buf[0])
+		snprintf(err + strlen(err), sizeof(err) - strlen(err), " (after deleting %s)", buf);
 	t.ops->close(&t);
 	return rc ? pg_fail(err) : 0;
 }
@@ -104,13 +142,13 @@ static int do_pool_del(const void *opts, const char *const *pos, int npos)
 const struct pg_cmd pg_cmd_pool_del = {
 	"pool",
 	"del",
-	"CIDR",
+	"CIDR|all",
 	1,
 	1,
 	pool_opts,
 	sizeof(struct pool_opts),
 	do_pool_del,
-	"delete a pool; flows in progress keep their translation",
+	"delete a pool (all: 0.0.0.0/0 and ::/0); flows in progress keep their translation",
 };
 
 static int do_pool_list(const void *opts, const char *const *pos, int npos)

@@ -167,13 +167,39 @@ static int cmp_recent(const void *a, const void *b)
 	return x->age_ms < y->age_ms ? -1 : x->age_ms > y->age_ms;
 }
 
+/* The most evidence first: several clocks on one 4-tuple, then backwards SYNs. */
 static int cmp_rescued(const void *a, const void *b)
 {
 	const struct pg_src_rec *x = a, *y = b;
 
+	if (x->s.tuple_back != y->s.tuple_back)
+		return x->s.tuple_back > y->s.tuple_back ? -1 : 1;
 	if (x->s.backwards != y->s.backwards)
 		return x->s.backwards > y->s.backwards ? -1 : 1;
 	return cmp_recent(a, b);
+}
+
+/*
+ * What the evidence says a source is (docs/DESIGN.md, "Telling NATs from per-connection
+ * clocks"). "nat": SYNs behind the last SYN on their own 4-tuple (several clocks on one
+ * 4-tuple), or the IP TTLs of several operating systems (a heuristic): the TIME-WAIT rule
+ * rejects its SYNs, and the per-peer rule too. "per-connection-clock": SYNs backwards only
+ * across 4-tuples, one clock per connection (a 2026 Linux or FreeBSD client, or a NAT that
+ * has not reused a 4-tuple yet): only the per-peer rule rejects them. "none": no evidence.
+ */
+enum { KIND_NONE, KIND_PER_CONN, KIND_NAT };
+static const char *const kind_names[] = {"none", "per-connection-clock", "nat"};
+
+static bool several_ttls(const struct pg_source *s)
+{
+	return s->ttls & (s->ttls - 1);
+}
+
+static int source_kind(const struct pg_source *s)
+{
+	if (s->tuple_back || several_ttls(s))
+		return KIND_NAT;
+	return s->backwards ? KIND_PER_CONN : KIND_NONE;
 }
 
 static int load_sources(const struct pg_target_sel *sel, struct pg_target *t, struct pg_src_rec **v,
@@ -206,9 +232,13 @@ static void source_print(const struct pg_src_rec *r)
 
 	pg_addr_format(&r->addr, a, sizeof(a));
 	pg_print_str("addr", "%-40s ", a);
+	pg_print_str("kind", "%-20s ", kind_names[source_kind(&r->s)]);
 	pg_print_str("action", "%-8s ", pg_action_name(r->s.action));
 	pg_print_u64("syns", "%8llu ", r->s.syns);
 	pg_print_u64("backwards", "%9llu ", r->s.backwards);
+	pg_print_u64("tuple_back", "%10llu ", r->s.tuple_back);
+	/* The initial-TTL classes seen (types.h): 1 = 64, 2 = 128, 4 = 255, summed. */
+	pg_print_u64("ttls", "%4llu ", r->s.ttls);
 	pg_print_u64("flows", "%6llu ", r->s.flows);
 	/* The TSval on the wire (low 32 bits of the unwrapped position), as in telemetry. */
 	pg_print_u64("max_fwd", "%10llu ", (uint32_t)r->s.max_fwd);
@@ -231,8 +261,9 @@ static int do_sources(const void *opts, const char *const *pos, int npos)
 	qsort(v, n, sizeof(*v), o->sort.v == SORT_RESCUED ? cmp_rescued : cmp_recent);
 	shown = n < limit_of(&o->limit) ? n : limit_of(&o->limit);
 	pg_print_begin(o->json, true);
-	pg_print_text("%-40s %-8s %8s %9s %6s %10s %9s %10s %9s\n", "SOURCE", "ACTION", "SYNS",
-		      "BACKWARDS", "FLOWS", "MAX_FWD", "LEAD_MS", "RAW_MAX", "AGE_MS");
+	pg_print_text("%-40s %-20s %-8s %8s %9s %10s %4s %6s %10s %9s %10s %9s\n", "SOURCE", "KIND",
+		      "ACTION", "SYNS", "BACKWARDS", "TUPLE_BACK", "TTLS", "FLOWS", "MAX_FWD",
+		      "LEAD_MS", "RAW_MAX", "AGE_MS");
 	for (i = 0; i < shown; i++) {
 		pg_print_open_object(NULL);
 		source_print(&v[i]);
@@ -254,28 +285,77 @@ const struct pg_cmd pg_cmd_sources = {
 	sources_opts,
 	sizeof(struct sources_opts),
 	do_sources,
-	"per-source state: SYNs, backwards TSvals, largest TSval forwarded",
+	"per-source state: SYNs, backwards TSvals (across 4-tuples, on one), largest TSval "
+	"forwarded",
 };
+
+/*
+ * suggest --rule: the server rule to suggest pools for, and so the evidence that counts.
+ * timewait (every kernel): several clocks on one 4-tuple, a NAT. per-peer (tcp_tw_recycle
+ * before Linux 4.12, appliances that want monotonic TSvals per address): any SYN behind an
+ * earlier one of the address, per-connection clocks included. any: either.
+ */
+static const char *const rule_names[] = {"timewait", "per-peer", "any", NULL};
+enum { RULE_TIMEWAIT, RULE_PER_PEER, RULE_ANY };
 
 struct suggest_opts {
 	bool json;
 	struct pg_target_sel target;
 	struct pg_u32 limit;
+	struct pg_u32 rule;
 };
 
 static const struct pg_opt suggest_opts[] = {
 	PG_OPT_COMMON(struct suggest_opts),
 	PG_OPT_TARGET(struct suggest_opts),
 	PG_OPT_LIMIT(struct suggest_opts),
+	PG_OPTION(struct suggest_opts, rule, "rule", PG_OPT_ENUM, "timewait|per-peer|any", 0, 0,
+		  rule_names,
+		  "the servers' rule: timewait (every kernel, the default) lists NATs; per-peer "
+		  "(tcp_tw_recycle) and any list per-connection clocks too"),
 	PG_OPT_END,
 };
+
+static bool rule_wants(uint32_t rule, const struct pg_source *s)
+{
+	bool nat = source_kind(s) == KIND_NAT;
+
+	if (rule == RULE_TIMEWAIT)
+		return nat;
+	if (rule == RULE_PER_PEER)
+		return s->backwards;
+	return nat || s->backwards;
+}
+
+/* What the evidence means, and which server rule it endangers. */
+static void suggest_explain(const char *a, const struct pg_source *s)
+{
+	if (s->tuple_back)
+		pg_print_text(
+			"# %s: nat: %u of %u SYNs reused a recent 4-tuple of the address with "
+			"an older TSval\n#   (several clocks on one 4-tuple: a NAT); both the "
+			"TIME-WAIT check (every kernel)\n#   and the per-peer check reject them\n",
+			a, s->tuple_back, s->syns);
+	else if (several_ttls(s))
+		pg_print_text(
+			"# %s: nat: its SYNs carry the IP TTLs of several operating systems "
+			"(a heuristic)\n#   (several hosts behind one address); the TIME-WAIT "
+			"check rejects their SYNs on reused 4-tuples\n",
+			a);
+	else
+		pg_print_text("# %s: per-connection-clock: %u of %u SYNs went backwards, across "
+			      "4-tuples only\n#   (a clock per connection: a 2026 Linux or FreeBSD "
+			      "client, or a NAT); only servers\n#   with the per-peer check "
+			      "(tcp_tw_recycle before Linux 4.12) reject them\n",
+			      a, s->backwards, s->syns);
+}
 
 static int do_suggest(const void *opts, const char *const *pos, int npos)
 {
 	const struct suggest_opts *o = opts;
 	char a[PG_ADDR_STRLEN], tgt[96], cmd[256];
 	struct pg_src_rec *v = NULL;
-	size_t n = 0, i, k = 0, found = 0;
+	size_t n = 0, i, k = 0, found = 0, other = 0;
 	struct pg_target t;
 
 	(void)pos;
@@ -287,18 +367,19 @@ static int do_suggest(const void *opts, const char *const *pos, int npos)
 		 t.name);
 	pg_print_begin(o->json, true);
 	for (i = 0; i < n; i++) {
-		if (v[i].s.action != PG_ACT_NONE || !v[i].s.backwards)
+		if (v[i].s.action != PG_ACT_NONE)
 			continue;
+		if (!rule_wants(o->rule.v, &v[i].s)) {
+			other += rule_wants(RULE_ANY, &v[i].s);
+			continue;
+		}
 		if (found++ >= limit_of(&o->limit))
 			continue;
 		k++;
 		pg_addr_format(&v[i].addr, a, sizeof(a));
 		snprintf(cmd, sizeof(cmd), "%s pool add %s/%s %s", pg_prog, a,
 			 strchr(a, ':') ? "128" : "32", tgt);
-		pg_print_text(
-			"# %s: %u of %u SYNs went backwards within 60 s (several clocks behind "
-			"one address: a NAT)\n",
-			a, v[i].s.backwards, v[i].s.syns);
+		suggest_explain(a, &v[i].s);
 		pg_print_open_object(NULL);
 		if (o->json)
 			source_print(&v[i]);
@@ -306,8 +387,15 @@ static int do_suggest(const void *opts, const char *const *pos, int npos)
 		pg_print_close_object();
 	}
 	if (!found)
-		pg_print_text("# no NAT suspects: no source outside the pools sent SYN TSvals that "
-			      "went backwards\n");
+		pg_print_text("# no source outside the pools shows evidence against the %s rule\n",
+			      rule_names[o->rule.v]);
+	/* Per-connection clocks are every 2026 client: worth a pool only for per-peer servers. */
+	if (other && o->rule.v == RULE_TIMEWAIT)
+		pg_print_text(
+			"# %zu more with per-connection clocks only, harmless to the TIME-WAIT "
+			"check;\n#   `%s suggest --rule per-peer` lists them for servers with "
+			"the per-peer check\n",
+			other, pg_prog);
 	pg_print_end();
 	pg_print_limited(k, found, "suspects");
 	free(v);
@@ -324,7 +412,7 @@ const struct pg_cmd pg_cmd_suggest = {
 	suggest_opts,
 	sizeof(struct suggest_opts),
 	do_suggest,
-	"find NATs: sources outside every pool whose SYN TSvals went backwards",
+	"find NATs: sources outside every pool whose SYN TSvals show several clocks",
 };
 
 /* ---- flows ---- */

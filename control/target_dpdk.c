@@ -353,6 +353,8 @@ static void pg_src_of_json(struct json_object *o, void *rec)
 	r->s.action = act;
 	r->s.syns = (uint32_t)pg_jnum(o, "syns");
 	r->s.backwards = (uint32_t)pg_jnum(o, "backwards");
+	r->s.tuple_back = (uint32_t)pg_jnum(o, "tuple_back");
+	r->s.ttls = (uint8_t)pg_jnum(o, "ttls");
 	r->s.max_fwd = pg_jnum(o, "max_fwd_pos"); /* unwrapped, 64-bit */
 	r->s.raw_max = (uint32_t)pg_jnum(o, "raw_max");
 	r->s.flows = (uint32_t)pg_jnum(o, "flows");

@@ -78,7 +78,7 @@ _Static_assert(sizeof(struct pg_state_hdr) == 64, "state header");
 _Static_assert(offsetof(struct pg_state_hdr, written_ns) == 32, "state header written_ns");
 _Static_assert(offsetof(struct pg_state_hdr, crc) == 56, "state header crc");
 _Static_assert(sizeof(struct pg_state_flow) == 72, "state flow record");
-_Static_assert(sizeof(struct pg_state_src) == 64, "state source record");
+_Static_assert(sizeof(struct pg_state_src) == 80, "state source record");
 
 /* CRC-32 as zlib computes it (reflected polynomial 0xEDB88320), table-driven. */
 static uint32_t pg_crc_table[256];

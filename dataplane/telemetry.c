@@ -300,6 +300,8 @@ static struct rte_tel_data *pg_rec_tel(uint32_t kind, const struct pg_dump_rec *
 		rte_tel_data_add_dict_string(e, "action", pg_action_name(s->action));
 		rte_tel_data_add_dict_u64(e, "syns", s->syns);
 		rte_tel_data_add_dict_u64(e, "backwards", s->backwards);
+		rte_tel_data_add_dict_u64(e, "tuple_back", s->tuple_back);
+		rte_tel_data_add_dict_u64(e, "ttls", s->ttls);
 		/*
 		 * max_fwd as `pawsguard sources --json` has it: the TSval on the wire (low 32
 		 * bits); max_fwd_pos the unwrapped position it is kept as (types.h).

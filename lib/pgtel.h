@@ -38,8 +38,9 @@
 
 /*
  * Entries per reply. DPDK 22.11 drops, without a word, what does not fit in its 16 KB reply
- * buffer, so pages are sized for the longest entry: a flow of two IPv6 addresses and every
- * number at its widest is about 230 bytes of JSON, a pool about 80.
+ * buffer, so pages are sized for the longest entry: a source of an IPv6 address and every
+ * number at its widest is about 290 bytes of JSON (48 of them: 14 KB of 16), a flow about 230, a
+ * pool about 80.
  */
 #define PG_TEL_POOLS_PAGE 128
 #define PG_TEL_PAGE	  48

@@ -5,6 +5,11 @@
 #   1. without pawsguard: SYNs rejected by the server's TIME-WAIT PAWS check, connects hang;
 #   2. pawsguard attach on the server's interface, the NAT address in a rewrite pool;
 #   3. the same traffic: every connect at once; the counters.
+# Then the 2026 case (Linux gives every connection a timestamp offset of its own): the NAT
+# masquerades onto 16 ports under pressure, as a node's SNAT does;
+#   4. without a pool: TIME-WAIT PAWS rejects and connects slowed by a second; suggest
+#      calls the address a NAT;
+#   5. pawsguard pool add all: the same traffic without a reject.
 # Everything it creates is removed at the end.
 set -eu
 cd "$(dirname "$0")/.."
@@ -22,9 +27,11 @@ PG="$BUILD/control/pawsguard"
 [ -x "$PG" ] || { echo "demo: $PG was not built (see meson's summary)" >&2; exit 1; }
 
 set +e
-export PG_NS=pgdemo PG_NET=221
+export PG_NS=${PG_NS:-pgdemo} PG_NET=${PG_NET:-221}
 # shellcheck source=../tests/e2e/topo.sh
 . "$ROOT/tests/e2e/topo.sh"
+# shellcheck source=../tests/e2e/snat_lib.sh
+. "$ROOT/tests/e2e/snat_lib.sh"
 pgc() { nsenter --net="/run/netns/$NS_SRV" "$PG" "$@"; }
 cleanup() {
 	[ -n "${NS_SRV:-}" ] && [ -e "/run/netns/$NS_SRV" ] && pgc detach "$SRV_IF" >/dev/null 2>&1
@@ -52,6 +59,24 @@ say "3. The same traffic with pawsguard: 6 connects"
 scenario_run 4 6 6002 100000 3
 echo "=> $SC_OK of 6 connects succeeded, slowest connect ${SC_MAXCONNECT}s;" \
 	"server TcpExtPAWSTimewait +$SC_PAWSTW"
+
+say "4. The 2026 case: SNAT under port pressure, no pool"
+echo "Since Linux 7.0 (and 6.19.8, 6.18.18, 6.12 stable) each connection gets a timestamp offset"
+echo "of its own, so a NAT that reuses an outer 4-tuple for another connection sends an unrelated"
+echo "TSval. The NAT now maps c1's and c2's connections onto 16 outer ports, conntrack at its"
+echo "default timeouts, the server at tcp_rfc1337=0 (the default); 200 short connections."
+pgc pool del "$NAT_IP4/32" --iface "$SRV_IF" >/dev/null
+snat_setup || exit 1
+snat_run 6003 200
+echo "=> TcpExtPAWSTimewait +$SN_PAWSTW, $SN_SLOW of $SN_DONE connects slowed (slowest ${SN_MAXC}s)"
+
+say "pawsguard suggest (it tells NATs from clients that merely have a clock per connection)"
+pgc suggest --iface "$SRV_IF"
+
+say "5. pawsguard pool add all: every source rewritten; the same traffic"
+pgc pool add all --iface "$SRV_IF" || exit 1
+snat_run 6004 200
+echo "=> TcpExtPAWSTimewait +$SN_PAWSTW, $SN_SLOW of $SN_DONE connects slowed (slowest ${SN_MAXC}s)"
 
 say "pawsguard stats"
 pgc stats --iface "$SRV_IF"

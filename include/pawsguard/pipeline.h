@@ -83,10 +83,12 @@ struct pg_seg {
 	uint8_t flags; /* TCP flags */
 	uint8_t family;
 	uint8_t has_ts;
-	uint8_t hint; /* PG_SEG_NOT_EST: the fast path found no established flow (BPF) */
+	uint8_t hint; /* PG_SEG_NOT_EST, and a SYN's TTL class (PG_SEG_TTL_SHIFT) */
 };
 
-#define PG_SEG_NOT_EST 0x01
+#define PG_SEG_NOT_EST 0x01 /* the fast path found no established flow (BPF) */
+/* hint bits 1-3: a SYN's PG_TTL_* class (types.h), for the several-hosts heuristic. */
+#define PG_SEG_TTL_SHIFT 1
 
 /* No padding: the BPF verifier wants every byte of a global function's argument written. */
 _Static_assert(sizeof(struct pg_seg) == 64, "pg_seg");
@@ -104,6 +106,20 @@ PG_INLINE void pg_seg_of(struct pg_seg *sg, const struct pg_pkt *pkt, bool in, u
 	sg->family = pkt->family;
 	sg->has_ts = pkt->ts_off != 0;
 	sg->hint = 0;
+}
+
+/*
+ * A SYN's initial-TTL class (PG_TTL_*) from its IP TTL or IPv6 hop limit: the evidence of
+ * several operating systems behind one address (docs/DESIGN.md, "Telling NATs from
+ * per-connection clocks"). 0 when the byte is not readable.
+ */
+PG_INLINE uint32_t pg_pkt_ttl_class(const struct pg_pkt *pkt)
+{
+	const uint8_t *p = pkt->l3 + (pkt->family == 4 ? 8 : 7);
+
+	if (p + 1 > pkt->end)
+		return 0;
+	return *p <= 64 ? PG_TTL_64 : *p <= 128 ? PG_TTL_128 : PG_TTL_255;
 }
 
 PG_INLINE bool pg_seg_is_syn(const struct pg_seg *sg)
@@ -235,8 +251,8 @@ PG_INLINE int pg_ingress_syn(struct pg_env *env, struct pg_stats *st, const stru
 	struct pg_flow *f, nf;
 	struct pg_source *s;
 	uint64_t vnow, t64;
-	uint32_t act, t;
-	bool fresh = false, back = false, margin = false;
+	uint32_t act, t, obs = 0;
+	bool fresh = false, margin = false;
 
 	act = pg_env_pool(env, sg->family, &kp->client);
 	/* Every source is observed, pool or not: that is how suggest finds NATs. */
@@ -245,20 +261,22 @@ PG_INLINE int pg_ingress_syn(struct pg_env *env, struct pg_stats *st, const stru
 		fresh = pg_source_fresh(s, now, cfg);
 		/* Known only from adopted flows since its last SYN: see pg_syn_base(). */
 		margin = s->flags & PG_SF_ADOPTED;
-		s->flags &= ~(uint32_t)PG_SF_ADOPTED;
-		back = pg_source_observe_syn(s, sg->tsval, now);
-		s->action = act;
+		s->flags &= (uint8_t)~PG_SF_ADOPTED;
+		obs = pg_source_observe_syn(s, kp, sg->tsval, sg->hint >> PG_SEG_TTL_SHIFT, now);
+		s->action = (uint8_t)act;
 	}
 	if (act == PG_ACT_NONE) {
-		if (back)
+		if (obs & PG_OBS_PEER)
 			st->c[PG_STAT_NAT_SUSPECT]++;
+		if (obs & PG_OBS_TUPLE)
+			st->c[PG_STAT_NAT_TUPLE]++;
 		if (s)
 			s->last_ns = now;
 		pg_flow_retire(env, kp);
 		return PG_SEG_PASS;
 	}
 	st->c[PG_STAT_POOL_SYN]++;
-	if (back)
+	if (obs & PG_OBS_PEER)
 		st->c[PG_STAT_RESCUED]++;
 	if (act == PG_ACT_STRIP) {
 		if (s)
@@ -306,6 +324,14 @@ PG_INLINE int pg_ingress_syn(struct pg_env *env, struct pg_stats *st, const stru
 		}
 		f->last_ns = now;
 	} else {
+		/*
+		 * A new connection on the 4-tuple of an earlier one: its entry knows that
+		 * connection's raw TSval exactly, where the source's record may have lost it.
+		 */
+		if (s && f && !(obs & PG_OBS_TUPLE) && pg_flow_reused_behind(f, sg->tsval, now)) {
+			s->tuple_back++;
+			obs |= PG_OBS_TUPLE;
+		}
 		if (s)
 			t64 = pg_source_claim_syn(s, fresh, margin, vnow, cfg);
 		else
@@ -333,6 +359,9 @@ PG_INLINE int pg_ingress_syn(struct pg_env *env, struct pg_stats *st, const stru
 	}
 	if (s)
 		s->last_ns = now;
+	/* Rewritten: what the TIME-WAIT rule would have rejected goes through. */
+	if (obs & PG_OBS_TUPLE)
+		st->c[PG_STAT_RESCUED_TW]++;
 	sg->out = t;
 	return PG_SEG_TSVAL;
 }
@@ -559,6 +588,14 @@ PG_INLINE int pg_fast(struct pg_env *env, struct pg_seg *sg, bool in)
  * the PG_SEG_* action, with *out the value to write; PG_SEG_PASS for a frame that is not a
  * TCP segment pawsguard understands (counted by reason).
  */
+/* A client's SYN carries its TTL class to the decision (the source's evidence); else 0. */
+PG_INLINE uint8_t pg_seg_syn_hint(const struct pg_pkt *pkt, bool in)
+{
+	if (!in || PG_LIKELY(!(pkt->flags & PG_TCP_SYN)))
+		return 0;
+	return (uint8_t)(pg_pkt_ttl_class(pkt) << PG_SEG_TTL_SHIFT);
+}
+
 PG_INLINE int pg_parse_decide(struct pg_env *env, struct pg_pkt *pkt, uint8_t *data, uint8_t *end,
 			      uint32_t len, uint64_t now, bool in, uint32_t *out)
 {
@@ -573,7 +610,7 @@ PG_INLINE int pg_parse_decide(struct pg_env *env, struct pg_pkt *pkt, uint8_t *d
 		if (rc != PG_SEG_SLOW)
 			return rc;
 		pg_seg_of(&sg, pkt, in, now);
-		sg.hint = hint;
+		sg.hint = hint | pg_seg_syn_hint(pkt, in);
 		goto decide;
 	}
 	rc = pg_parse_walk(pkt, data, end, len);
@@ -585,6 +622,7 @@ PG_INLINE int pg_parse_decide(struct pg_env *env, struct pg_pkt *pkt, uint8_t *d
 		return PG_SEG_PASS;
 	}
 	pg_seg_of(&sg, pkt, in, now);
+	sg.hint = pg_seg_syn_hint(pkt, in);
 #ifdef PG_DECIDE_HOOKS
 	rc = pg_fast(env, &sg, in);
 	if (rc != PG_SEG_SLOW) {

@@ -48,26 +48,106 @@ PG_INLINE bool pg_source_fresh(const struct pg_source *s, uint64_t now, const st
 }
 
 /*
- * Observe a SYN's untranslated TSval. Returns true when a server applying the per-peer
- * rule would reject it: a SYN from the same address in the last 60 s carried a TSval
- * more than TCP_PAWS_WINDOW ahead. (A lower bound: the server compares with the last
- * TSval of the previous connection, which is at least its SYN's.) Inside a pool that is
- * a rescued SYN; outside, a sign of several clocks behind one address: a NAT.
+ * What a SYN's untranslated TSval shows (pg_source_observe_syn), by the server rule that
+ * would reject it. PEER: a SYN from the same address in the last 60 s carried a TSval more
+ * than TCP_PAWS_WINDOW ahead (a lower bound: the server compares with the last TSval of the
+ * previous connection, which is at least its SYN's): the per-peer rule rejects it. Since
+ * 2026 a single Linux client does that across its own 4-tuples (one clock per connection).
+ * TUPLE: the last SYN on the same 4-tuple carried a TSval ahead of it: several clocks on one
+ * 4-tuple, a NAT that reused it, and what the TIME-WAIT rule rejects (docs/DESIGN.md,
+ * "Telling NATs from per-connection clocks"). Inside a pool they count as rescued SYNs.
  */
-PG_INLINE bool pg_source_observe_syn(struct pg_source *s, uint32_t tsval, uint64_t now)
+#define PG_OBS_PEER  0x1
+#define PG_OBS_TUPLE 0x2
+
+/* pg_source.recent: client port, 4 bits of the server side, the raw TSval's top 12 bits. */
+#define PG_TUPLE_TS_SHIFT 20
+#define PG_TUPLE_TS_MASK  0xfffu
+#define PG_TUPLE_KEY_BITS 12 /* the slot's bits above these name the 4-tuple */
+
+/* 4 bits of the server address and port: tells 4-tuples with one client port apart. */
+PG_INLINE uint32_t pg_tuple_server4(const struct pg_flow_key *k)
+{
+	uint32_t x = k->server.w[0] ^ k->server.w[1] ^ k->server.w[2] ^ k->server.w[3] ^ k->sport;
+
+	x ^= x >> 16;
+	x ^= x >> 8;
+	x ^= x >> 4;
+	return x & 0xf;
+}
+
+/*
+ * The slot of the 4-tuple in pg_source.recent: the low bits of the client port (a NAT's
+ * few outside ports are consecutive, so they fall into different slots), mixed with the
+ * server side.
+ */
+PG_INLINE uint32_t pg_tuple_index(const struct pg_flow_key *k)
+{
+	return (pg_ntohs(k->cport) ^ pg_tuple_server4(k)) & 3;
+}
+
+/* What the slot holds for a SYN on k with TSval tsval. Never 0: a TCP port is never 0. */
+PG_INLINE uint32_t pg_tuple_slot(const struct pg_flow_key *k, uint32_t tsval)
+{
+	return (uint32_t)pg_ntohs(k->cport) << 16 | pg_tuple_server4(k) << PG_TUPLE_KEY_BITS |
+	       (tsval >> PG_TUPLE_TS_SHIFT);
+}
+
+/*
+ * Is the SYN's slot value behind the one the slot held, for the same 4-tuple? Serial
+ * arithmetic on the 12 bits kept: a client's own clock never moves back on one 4-tuple
+ * (Linux derives the offset from it; one connection's TSvals are less than 2^31 apart), and
+ * two unrelated clocks are less than 2^20 apart only once in 2^11 pairs.
+ */
+PG_INLINE bool pg_tuple_behind(uint32_t old, uint32_t slot)
+{
+	uint32_t d = (old - slot) & PG_TUPLE_TS_MASK;
+
+	return old && !((old ^ slot) >> PG_TUPLE_KEY_BITS) && d && d < (PG_TUPLE_TS_MASK + 1) / 2;
+}
+
+/*
+ * Observe a SYN's untranslated TSval on 4-tuple k (ttl: its PG_TTL_* class, or 0): counts
+ * the evidence and returns it (PG_OBS_*). The per-source record sees tuples of every
+ * source, pool or not; inside a rewrite pool the flow entry of the 4-tuple knows more
+ * (pg_flow_reused_behind).
+ */
+PG_INLINE uint32_t pg_source_observe_syn(struct pg_source *s, const struct pg_flow_key *k,
+					 uint32_t tsval, uint32_t ttl, uint64_t now)
 {
 	bool recent = s->raw_ns && pg_age_below(now, s->raw_ns, PG_PAWS_MSL_NS);
+	uint32_t i = pg_tuple_index(k), slot = pg_tuple_slot(k, tsval), obs = 0;
 
 	s->syns++;
+	s->ttls |= (uint8_t)ttl;
+	if (!recent)
+		s->recent[0] = s->recent[1] = s->recent[2] = s->recent[3] = 0;
+	if (pg_tuple_behind(s->recent[i], slot)) {
+		s->tuple_back++;
+		obs |= PG_OBS_TUPLE;
+	}
+	s->recent[i] = slot;
 	if (recent && (int32_t)(s->raw_max - tsval) > PG_PAWS_WINDOW) {
 		s->backwards++;
-		return true;
+		return obs | PG_OBS_PEER;
 	}
 	if (!recent || pg_ts_after(tsval, s->raw_max)) {
 		s->raw_max = tsval;
 		s->raw_ns = now;
 	}
-	return false;
+	return obs;
+}
+
+/*
+ * A new connection's SYN (tsval, raw) on the 4-tuple of flow entry f: was it behind the
+ * previous connection there, while the server may still hold that one in TIME-WAIT (60 s
+ * after its last segment)? syn_raw is that connection's first raw TSval (or, learned, its
+ * latest): a lower bound of the ts_recent the server compares with.
+ */
+PG_INLINE bool pg_flow_reused_behind(const struct pg_flow *f, uint32_t tsval, uint64_t now)
+{
+	return f->state != PG_FS_DEAD && pg_age_below(now, f->last_ns, PG_PAWS_MSL_NS) &&
+	       pg_ts_before(tsval, f->syn_raw);
 }
 
 /*

@@ -45,6 +45,13 @@ struct pg_pool_val {
  * Per source address. Times are virtual-clock nanoseconds (realtime-derived, see
  * translate.h). Updated concurrently by several CPUs: max_fwd only through pg_raise_u32()
  * (compare-and-swap), the rest are statistics where a lost update is harmless.
+ *
+ * The evidence of several clocks behind the address is kept apart by the server rule it
+ * endangers (docs/DESIGN.md, "Telling NATs from per-connection clocks"): backwards counts
+ * SYNs behind an earlier SYN of the address (the per-peer rule; also what every 2026 client
+ * does across its own 4-tuples), tuple_back SYNs behind the last SYN on their own 4-tuple
+ * (the TIME-WAIT rule; several clocks on one 4-tuple: a NAT). recent[] remembers the last
+ * SYN of four 4-tuples for that, ttls the operating systems' initial TTLs seen (a heuristic).
  */
 struct pg_source {
 	uint64_t last_ns; /* last SYN from this source, or last raise of max_fwd */
@@ -55,12 +62,21 @@ struct pg_source {
 	 * compare these without serial ambiguity, however far fast client clocks run ahead.
 	 */
 	uint64_t max_fwd;
-	uint32_t raw_max;   /* largest untranslated SYN TSval seen within the PAWS window */
-	uint32_t syns;	    /* SYNs carrying a timestamp */
-	uint32_t backwards; /* SYNs whose TSval went backwards within 60 s: rescued, or NAT hint */
-	uint32_t action;    /* pool action when last seen (enum pg_action) */
-	uint32_t flows;	    /* flows created (rewrite) */
-	uint32_t flags;	    /* PG_SF_* */
+	uint32_t raw_max;    /* largest untranslated SYN TSval seen within the PAWS window */
+	uint32_t syns;	     /* SYNs carrying a timestamp */
+	uint32_t backwards;  /* SYNs behind an earlier SYN within 60 s: rescued, or a hint */
+	uint32_t tuple_back; /* SYNs behind the last SYN on their 4-tuple: several clocks */
+	uint32_t flows;	     /* flows created (rewrite) */
+	uint8_t action;	     /* pool action when last seen (enum pg_action) */
+	uint8_t flags;	     /* PG_SF_* */
+	uint8_t ttls;	     /* PG_TTL_* classes of the SYNs' IP TTL or hop limit */
+	uint8_t pad;
+	/*
+	 * The last SYN on up to four 4-tuples (pg_tuple_index() picks the slot), as
+	 * pg_tuple_slot() packs it: client port, 4 bits of the server address and port, the
+	 * top 12 bits of the raw TSval. 0: empty. Cleared with raw_max when it expires.
+	 */
+	uint32_t recent[4];
 };
 
 /*
@@ -68,6 +84,15 @@ struct pg_source {
  * its last SYN here, so its next SYN still gets the unknown-source margin (translate.h).
  */
 #define PG_SF_ADOPTED 0x1
+
+/*
+ * pg_source.ttls: the initial TTL a SYN's IP TTL (IPv6: hop limit) was sent with, rounded up
+ * to the usual defaults (64: Linux, BSD, macOS, Android, iOS; 128: Windows; 255: others).
+ * Two classes behind one address are two operating systems: several hosts, a heuristic.
+ */
+#define PG_TTL_64  0x1
+#define PG_TTL_128 0x2
+#define PG_TTL_255 0x4
 
 /* TCP state of a translated flow, as far as pawsguard needs it. */
 enum pg_flow_state {
@@ -189,6 +214,8 @@ struct pg_config {
 	X(TSECR_TRANSLATED, "tsecr_translated", "TSecrs translated back")                          \
 	X(RESCUED, "rescued", "pool SYNs the server would have rejected")                          \
 	X(NAT_SUSPECT, "nat_suspect", "SYNs outside pools whose TSval went backwards")             \
+	X(RESCUED_TW, "rescued_tw", "pool SYNs behind the last SYN on their 4-tuple (TIME-WAIT)")  \
+	X(NAT_TUPLE, "nat_tuple", "SYNs outside pools behind the last SYN on their 4-tuple")       \
 	X(FLOW_NEW, "flow_new", "flows created")                                                   \
 	X(FLOW_REUSE, "flow_reuse", "new flows on a known 4-tuple (NAT port reuse)")               \
 	X(ORPHAN_NEW, "orphan_new", "segments of unknown pool flows: offset to learn (orphans)")   \
@@ -233,15 +260,19 @@ struct pg_stats {
  * value in xdp/pawsguard.bpf.c, or the set of pinned maps. The assertions below fail on most such
  * changes; PG_STAT_MAX is pinned with them so that a new counter cannot slip by.
  */
-#define PG_MAP_LAYOUT_VERSION 1
+/* 2: pg_source of 64 bytes (the NAT evidence), counters rescued_tw and nat_tuple. */
+#define PG_MAP_LAYOUT_VERSION 2
 
-_Static_assert(PG_STAT_MAX == 35, "counters changed: bump PG_MAP_LAYOUT_VERSION, then this count");
+_Static_assert(PG_STAT_MAX == 37, "counters changed: bump PG_MAP_LAYOUT_VERSION, then this count");
 _Static_assert(sizeof(struct pg_addr) == 16, "pg_addr");
 _Static_assert(sizeof(struct pg_lpm4_key) == 8, "pg_lpm4_key");
 _Static_assert(sizeof(struct pg_lpm6_key) == 20, "pg_lpm6_key");
 _Static_assert(sizeof(struct pg_pool_val) == 8, "pg_pool_val");
-_Static_assert(sizeof(struct pg_source) == 48, "pg_source");
+_Static_assert(sizeof(struct pg_source) == 64, "pg_source");
 _Static_assert(offsetof(struct pg_source, max_fwd) == 16, "pg_source.max_fwd");
+_Static_assert(offsetof(struct pg_source, tuple_back) == 36, "pg_source.tuple_back");
+_Static_assert(offsetof(struct pg_source, action) == 44, "pg_source.action");
+_Static_assert(offsetof(struct pg_source, recent) == 48, "pg_source.recent");
 _Static_assert(sizeof(struct pg_flow_key) == 36, "pg_flow_key");
 _Static_assert(offsetof(struct pg_flow_key, cport) == 32, "pg_flow_key.cport");
 _Static_assert(sizeof(struct pg_flow_key4) == 12, "pg_flow_key4");

@@ -855,6 +855,150 @@ def gen_syn_again():
 
 
 # ---------------------------------------------------------------------------------------------
+# Evidence of several clocks, by the server rule it endangers (docs/DESIGN.md, "Telling NATs
+# from per-connection clocks"): a SYN behind the last SYN on its own 4-tuple (tuple_back: a
+# NAT, the TIME-WAIT rule), behind an earlier SYN of the address on another 4-tuple only
+# (backwards: per-connection clocks, the per-peer rule), and the initial-TTL classes.
+
+TTL_64, TTL_128, TTL_255 = 1, 2, 4
+
+
+def addr16(a):
+    """The address as pg_addr holds it: IPv6, or IPv4 mapped as ::ffff:a.b.c.d."""
+    import ipaddress
+    ip = ipaddress.ip_address(a)
+    return ip.packed if ip.version == 6 else b'\0' * 10 + b'\xff\xff' + ip.packed
+
+
+def tuple_server4(server, sport):
+    """The XOR of the server address's 16 bytes and the server port's 2, nibbles folded."""
+    x = 0
+    for b in addr16(server) + struct.pack('!H', sport):
+        x ^= b
+    return (x ^ (x >> 4)) & 0xF
+
+
+def tuple_index(server, cport, sport=SPORT):
+    return (cport ^ tuple_server4(server, sport)) & 3
+
+
+def tuple_slot(server, cport, tsval, sport=SPORT):
+    """Client port, 4 bits of the server side, the raw TSval's top 12 bits."""
+    return cport << 16 | tuple_server4(server, sport) << 12 | tsval >> 20
+
+
+def recent(server, cport, tsval, sport=SPORT):
+    """The pg_source.recent field a SYN on that 4-tuple fills: {'recentN': slot}."""
+    return {f'recent{tuple_index(server, cport, sport)}': tuple_slot(server, cport, tsval,
+                                                                     sport)}
+
+
+def gen_evidence():
+    tsval = 0x30000000
+    ahead = tsval + (5 << 20)     # the earlier SYN's TSval: 5 units of 2^20 ahead
+    other = CPORT + 4             # another client port that falls into the same slot
+    assert tuple_index(SERVER4, other) == tuple_index(SERVER4, CPORT)
+
+    def outside(name, src_kw, stats, cport=CPORT, ttl=64, server=SERVER4, **expect):
+        fx = fixture(name, 'xdp')
+        fx.source(OUTSIDE4 if ':' not in server else '2001:db8:dddd::7', **src_kw)
+        client = OUTSIDE4 if ':' not in server else '2001:db8:dddd::7'
+        kw = {'ip_kw': {'ttl': ttl}} if ':' not in server else {}
+        fx.inp = frame(client, server, tcp(syn_opts(tsval), sport=cport, dport=SPORT,
+                                           flags='S', seq=7), **kw)
+        fx.stats = dict(XDP_SYN, **stats)
+        fx.expect_source(client, **expect)
+        return fx
+
+    # The last SYN on this very 4-tuple, 5 s ago, was ahead: several clocks on one 4-tuple,
+    # a NAT that reused it. The TIME-WAIT rule rejects this SYN (and the per-peer rule too:
+    # raw_max is that SYN's TSval).
+    outside('xdp_evidence_tuple_back', dict(last='now-5', raw='now-5', raw_max=ahead, syns=3,
+                                            **recent(SERVER4, CPORT, ahead)),
+            {'nat_suspect': 1, 'nat_tuple': 1}, syns=4, backwards=1, tuple_back=1,
+            raw_max=ahead, raw='now-5', **recent(SERVER4, CPORT, tsval))
+    # The SYN ahead was on another 4-tuple (another client port, same slot): a clock per
+    # connection, what a single 2026 Linux client does. Only the per-peer rule minds; the
+    # slot now holds this 4-tuple.
+    outside('xdp_evidence_other_tuple_per_connection',
+            dict(last='now-5', raw='now-5', raw_max=ahead, syns=3,
+                 **recent(SERVER4, other, ahead)),
+            {'nat_suspect': 1}, syns=4, backwards=1, tuple_back=0, raw_max=ahead,
+            **recent(SERVER4, CPORT, tsval))
+    # Same client port to another server port: another 4-tuple too.
+    fx = outside('xdp_evidence_other_server_port', dict(
+        last='now-5', raw='now-5', raw_max=ahead, syns=3), {'nat_suspect': 1}, syns=4,
+        backwards=1, tuple_back=0)
+    s443 = tuple_slot(SERVER4, CPORT, ahead, sport=443)
+    assert tuple_slot(SERVER4, CPORT, 0) >> 12 != s443 >> 12
+    fx.sources[0][1][f'recent{tuple_index(SERVER4, CPORT, 443)}'] = s443
+    if tuple_index(SERVER4, CPORT, 443) != tuple_index(SERVER4, CPORT):
+        fx.expect_source(OUTSIDE4, **{f'recent{tuple_index(SERVER4, CPORT, 443)}': s443})
+    # The same 4-tuple moving forward (one client's own clock on a reused 4-tuple): nothing.
+    outside('xdp_evidence_same_tuple_forward',
+            dict(last='now-5', raw='now-5', raw_max=tsval - (3 << 20), syns=3,
+                 **recent(SERVER4, CPORT, tsval - (3 << 20))),
+            {}, syns=4, backwards=0, tuple_back=0, raw_max=tsval, raw='now',
+            **recent(SERVER4, CPORT, tsval))
+    # Behind on the 4-tuple by less than the 2^20 the record keeps: not seen (the per-peer
+    # test, on full TSvals, still sees it).
+    outside('xdp_evidence_tuple_back_below_resolution',
+            dict(last='now-5', raw='now-5', raw_max=tsval + 5000, syns=3,
+                 **recent(SERVER4, CPORT, tsval + 5000)),
+            {'nat_suspect': 1}, syns=4, backwards=1, tuple_back=0)
+    # The record is as old as raw_max (61 s: past the servers' 60 s memory): cleared, the
+    # SYN is the first one seen again.
+    old = {'recent0': 0x11111111, 'recent1': 0x22222222, 'recent2': 0x33333333,
+           'recent3': 0x44444444}
+    old.update(recent(SERVER4, CPORT, ahead))
+    cleared = {'recent0': 0, 'recent1': 0, 'recent2': 0, 'recent3': 0}
+    cleared.update(recent(SERVER4, CPORT, tsval))
+    outside('xdp_evidence_stale_record_cleared',
+            dict(last='now-61', raw='now-61', raw_max=ahead, syns=3, **old),
+            {}, syns=4, backwards=0, tuple_back=0, raw_max=tsval, raw='now', **cleared)
+    # TTL classes: 64 and then 128 behind one address, two operating systems (heuristic);
+    # IPv6 hop limit 255.
+    outside('xdp_evidence_ttl_classes', dict(last='now-5', raw='now-5', raw_max=tsval,
+                                             syns=1, ttls=TTL_64),
+            {}, ttl=120, ttls=TTL_64 | TTL_128, syns=2)
+    fx = fixture('xdp_evidence_ttl_v6', 'xdp')
+    fx.inp = bytes(Ether(src=MAC_C, dst=MAC_S) /
+                   IPv6(src='2001:db8:dddd::7', dst=SERVER6, hlim=255) /
+                   tcp(syn_opts(tsval), sport=CPORT, dport=SPORT, flags='S', seq=7))
+    fx.stats = dict(XDP_SYN, source_new=1)
+    fx.n_sources = 1
+    fx.expect_source('2001:db8:dddd::7', syns=1, ttls=TTL_255,
+                     **recent(SERVER6, CPORT, tsval))
+
+    # A rewrite pool: the flow entry of the 4-tuple's previous connection (closed 5 s ago,
+    # its SYN's raw TSval ahead) knows what the record lost (the slot holds another port).
+    # The rewrite rescues the SYN from the TIME-WAIT rule: rescued_tw.
+    def reuse(name, state, last, syn_raw, stats, tuple_back):
+        t = AHEAD + 1
+        fx = fixture(name, 'xdp')
+        fresh_source(fx, CLIENT4, raw='now-5', raw_max=tsval, **recent(SERVER4, other, tsval))
+        fx.flow(CLIENT4, SERVER4, offset=0x1234, syn_seq=99, syn_raw=syn_raw,
+                fwd_pub=pos_behind(u32(syn_raw + 0x1234)), state=state, last=last)
+        fx.inp = frame(CLIENT4, SERVER4, tcp(syn_opts(tsval), sport=CPORT, dport=SPORT,
+                                             flags='S', seq=7))
+        fx.out = frame(CLIENT4, SERVER4, tcp(syn_opts(u32(t)), sport=CPORT, dport=SPORT,
+                                             flags='S', seq=7))
+        fx.stats = dict(XDP_SYN_REUSE, **stats)
+        fx.expect_source(CLIENT4, max_fwd=t, syns=1, flows=1, tuple_back=tuple_back,
+                         backwards=0, **recent(SERVER4, CPORT, tsval))
+        fx.expect_flow(CLIENT4, SERVER4, offset=u32(t - tsval), syn_seq=7, syn_raw=tsval,
+                       fwd_pub=t, state=FS_SYN, last='now')
+
+    reuse('xdp_evidence_pool_flow_reused_behind', FS_CLOSING, 'now-5', u32(tsval + 300),
+          {'rescued_tw': 1}, 1)
+    # The same, but that connection ended 61 s ago: the server's TIME-WAIT is over.
+    reuse('xdp_evidence_pool_flow_reused_after_timewait', FS_CLOSING, 'now-61',
+          u32(tsval + 300), {}, 0)
+    # Ahead of the previous connection: what the TIME-WAIT rule accepts.
+    reuse('xdp_evidence_pool_flow_reused_ahead', FS_CLOSING, 'now-5', u32(tsval - 300), {}, 0)
+
+
+# ---------------------------------------------------------------------------------------------
 # Malformed packets (pool SYNs of a fresh source, so that they would be rewritten if they
 # were understood): untouched, counted by reason, the source not even observed.
 
@@ -1235,6 +1379,7 @@ def main():
     gen_tc()
     gen_adopt()
     gen_adopted_segments()
+    gen_evidence()
     names = [fx.name for fx in FIXTURES]
     assert len(names) == len(set(names)), 'duplicate fixture names'
     lines = ['# generated by tests/bpf/gen_fixtures.py: do not edit', f'vclock {VCLOCK}']

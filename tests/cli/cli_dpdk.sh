@@ -20,16 +20,20 @@ TMP=$(mktemp -d)
 trap 'dp_cleanup "$PREFIX"; rm -rf "$TMP"' EXIT
 trap 'exit 1' INT TERM
 
-# 192.0.2.10 is a NAT outside the pools (its SYN TSvals go backwards twice); 10.1.1.1 is in
-# the pool; 10.1.1.2 in the pool goes backwards once against 10.1.1.2's own first SYN.
+# Outside the pools: 192.0.2.10 has a clock per connection (its SYN TSvals go backwards twice,
+# across four 4-tuples), 192.0.2.11 is a NAT (its second SYN on one 4-tuple is behind the
+# first). 10.1.1.1 is in the pool; 10.1.1.2 in the pool goes backwards once against its own
+# first SYN.
 gen() {
 	"$PG_PYTHON" "$HERE/send_syns.py" --pcap "$TMP/in.pcap" 192.0.2.10 192.0.2.1 40000 \
 		5000000,1000,6000000,2000 &&
+		"$PG_PYTHON" "$HERE/send_syns.py" --pcap "$TMP/in.pcap" 192.0.2.11 192.0.2.1 45000 9000000 &&
+		"$PG_PYTHON" "$HERE/send_syns.py" --pcap "$TMP/in.pcap" 192.0.2.11 192.0.2.1 45000 1000 &&
 		"$PG_PYTHON" "$HERE/send_syns.py" --pcap "$TMP/in.pcap" 10.1.1.1 192.0.2.1 41000 7000 &&
 		"$PG_PYTHON" "$HERE/send_syns.py" --pcap "$TMP/in.pcap" 10.1.1.2 192.0.2.1 42000 9000,3000
 }
 gen || { echo "FAIL: generator"; exit 1; }
-NPKT=7
+NPKT=9
 
 start() { # start EXTRA-ARGS...: the appliance with the pcap, ready and drained
 	# shellcheck disable=SC2046 # word splitting of the EAL options is intended
@@ -58,22 +62,31 @@ expect_out "pool list --json" '"prefix":"198.51.100.0/24"' "$PG" pool list --jso
 expect_out "pool del" "deleted 198.51.100.0/24" "$PG" pool del 198.51.100.0/24 "${D[@]}"
 expect_err "pool del absent" "198.51.100.0/24" "$PG" pool del 198.51.100.0/24 "${D[@]}"
 expect_err "bad CIDR" "bad CIDR" "$PG" pool add 300.1.1.1/8 "${D[@]}"
+expect_out "pool add all" "added 0.0.0.0/0 rewrite, ::/0 rewrite \\(dpdk $PREFIX\\)" \
+	"$PG" pool add all "${D[@]}"
+expect_out "pool list after pool add all" "^::/0 +rewrite" "$PG" pool list "${D[@]}"
+expect_out "pool del all" "deleted 0.0.0.0/0, ::/0" "$PG" pool del all "${D[@]}"
 expect_err "a user who is not root is refused, not told it is absent" "permission denied: run as root" \
 	setpriv --reuid=65534 --regid=65534 --clear-groups "$PG" stats "${D[@]}"
 
 echo "== counters, sources, flows, suggest"
 expect_out "stats" "^pawsguard dpdk $PREFIX" "$PG" stats "${D[@]}"
-expect_out "stats --json" '"syn":7' "$PG" stats --json "${D[@]}"
+expect_out "stats --json" '"syn":9' "$PG" stats --json "${D[@]}"
 [ "$(jq_py 'd["counters"]["pool_syn"]')" = 3 ] && ok "three pool SYNs" || bad "pool_syn: $(cat "$TMP/out")"
 [ "$(jq_py 'd["counters"]["tsval_rewritten"]')" = 3 ] && ok "three TSvals rewritten" || bad "tsval_rewritten"
 [ "$(jq_py 'd["counters"]["rescued"]')" = 1 ] && ok "one SYN rescued" || bad "rescued"
-[ "$(jq_py 'd["counters"]["nat_suspect"]')" = 2 ] && ok "two NAT-suspect SYNs" || bad "nat_suspect"
+[ "$(jq_py 'd["counters"]["nat_suspect"]')" = 3 ] && ok "three SYNs backwards outside the pools" ||
+	bad "nat_suspect"
+[ "$(jq_py 'd["counters"]["nat_tuple"]')" = 1 ] && ok "one behind on its 4-tuple" || bad "nat_tuple"
 [ "$(jq_py 'd["flows"]')" = 3 ] && ok "three flows in use" || bad "flows in use"
 expect_out "stats --watch 1 --count 2" "packets" "$PG" stats --watch 1 --count 2 "${D[@]}"
 [ "$(grep -c "^pawsguard dpdk $PREFIX" "$TMP/out")" = 2 ] && ok "watch printed twice" || bad "watch"
-expect_out "sources" "192.0.2.10 +none +4 +2" "$PG" sources "${D[@]}"
-expect_out "sources --sort rescued --json --limit 1" '"addr":"192.0.2.10"' \
+expect_out "sources" "192.0.2.10 +per-connection-clock +none +4 +2 +0 " "$PG" sources "${D[@]}"
+expect_out "sources: the NAT" "192.0.2.11 +nat +none +2 +1 +1 " "$PG" sources "${D[@]}"
+expect_out "sources --sort rescued --json --limit 1" '"addr":"192.0.2.11"' \
 	"$PG" sources --sort rescued --json --limit 1 "${D[@]}"
+[ "$(jq_py 'd[0]["kind"], d[0]["tuple_back"]')" = "nat 1" ] && ok "the NAT first, kind nat" ||
+	bad "sources --sort rescued: $(cat "$TMP/out")"
 expect_out "sources --json" '"lead_ms"' "$PG" sources --json "${D[@]}"
 lead=$(jq_py 'max(abs(x["lead_ms"]) for x in d if x["action"] == "rewrite")')
 [ "$lead" -lt 86400000 ] && ok "pool sources run within a day of the clock (lead $lead ms)" ||
@@ -81,8 +94,12 @@ lead=$(jq_py 'max(abs(x["lead_ms"]) for x in d if x["action"] == "rewrite")')
 expect_out "flows" "10.1.1.1:41000 +192.0.2.1:80 +[0-9]+ +syn" "$PG" flows "${D[@]}"
 expect_out "flows --json --limit 2" '"client":"10.1.1' "$PG" flows --json --limit 2 "${D[@]}"
 [ "$(jq_py 'len(d)')" = 2 ] && ok "--limit 2 keeps two flows" || bad "flows --limit"
-expect_out "suggest" "pawsguard pool add 192.0.2.10/32 --dpdk $PREFIX" "$PG" suggest "${D[@]}"
-expect_out "suggest --json" '"backwards":2' "$PG" suggest --json "${D[@]}"
+expect_out "suggest" "pawsguard pool add 192.0.2.11/32 --dpdk $PREFIX" "$PG" suggest "${D[@]}"
+expect_out "suggest --json" '"kind":"nat"' "$PG" suggest --json "${D[@]}"
+[ "$(jq_py 'len(d), d[0]["addr"], d[0]["tuple_back"]')" = "1 192.0.2.11 1" ] &&
+	ok "suggest: the NAT alone" || bad "suggest --json: $(cat "$TMP/out")"
+expect_out "suggest --rule per-peer" "pawsguard pool add 192.0.2.10/32 --dpdk $PREFIX" \
+	"$PG" suggest --rule per-peer "${D[@]}"
 
 echo "== the one running target is found without --dpdk"
 if [ -z "$(ls /sys/fs/bpf/pawsguard 2>/dev/null)" ] &&

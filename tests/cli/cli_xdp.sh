@@ -101,6 +101,13 @@ verbs() {
 	expect_out "pool list" "2001:db8::/32 +strip" pgc pool list "${T[@]}"
 	expect_out "pool list --json" '"prefix":"10.0.0.0/8"' pgc pool list --json "${T[@]}"
 	[ "$(jq_py 'len(d)')" = 3 ] && ok "three pools listed" || bad "pool list --json length"
+	expect_out "pool add all: every source, both families" \
+		"added 0.0.0.0/0 rewrite, ::/0 rewrite \(xdp pgca\)" pgc pool add all "${T[@]}"
+	expect_out "pool list after pool add all" "^::/0 +rewrite" pgc pool list "${T[@]}"
+	[ "$(pgc pool list "${T[@]}" | wc -l)" = 6 ] && ok "five pools" ||
+		bad "pools after pool add all: $(pgc pool list "${T[@]}")"
+	expect_out "pool del all" "deleted 0.0.0.0/0, ::/0" pgc pool del all "${T[@]}"
+	expect_err "pool del all again: the first is gone" "no pool 0.0.0.0/0" pgc pool del all "${T[@]}"
 	expect_out "pool del" "deleted 198.51.100.0/24" pgc pool del 198.51.100.0/24 --iface pgca
 	expect_err "pool del of an absent pool" "no pool 198.51.100.0/24" pgc pool del 198.51.100.0/24 "${T[@]}"
 	expect_out "pool save" "saved 2 pools to $TMP/pools.conf" pgc pool save "$TMP/pools.conf" "${T[@]}"
@@ -118,20 +125,45 @@ verbs() {
 	expect_err "missing config file" "cannot read config" pgc attach pgca --config "$TMP/none.conf"
 	expect_out "attach again" "attached" pgc attach pgca --config "$TMP/pools.conf"
 
-	echo "== [$MODE] traffic: a NAT outside the pools, then inside"
-	# 192.0.2.10 sends SYNs whose TSvals go backwards: two clocks behind one address.
+	echo "== [$MODE] traffic: per-connection clocks and a NAT outside the pools, then inside"
+	# 192.0.2.10 sends SYNs from four ports whose TSvals go backwards across them: a clock per
+	# connection (a 2026 client), which only the per-peer rule minds. 192.0.2.11 sends two
+	# SYNs on one 4-tuple, the second 2^23 behind: two clocks on one 4-tuple, a NAT (the
+	# TIME-WAIT rule).
 	send 192.0.2.10 192.0.2.1 "$port" 5000000,1000,6000000,2000
-	expect_out "stats counts the SYNs" "syn +4 " pgc stats "${T[@]}"
-	expect_out "suggest finds the NAT" "pawsguard pool add 192.0.2.10/32 --iface pgca" pgc suggest "${T[@]}"
-	expect_out "suggest --json" '"addr":"192.0.2.10"' pgc suggest --json "${T[@]}"
-	[ "$(jq_py 'd[0]["backwards"]')" = 2 ] && ok "two backwards SYNs" || bad "backwards count: $(cat "$TMP/out")"
-	expect_out "sources" "192.0.2.10 +none +4 +2" pgc sources "${T[@]}"
+	send 192.0.2.11 192.0.2.1 $((port + 500)) 9000000
+	send 192.0.2.11 192.0.2.1 $((port + 500)) 1000
+	expect_out "stats counts the SYNs" "syn +6 " pgc stats "${T[@]}"
+	expect_out "stats --json" '"nat_tuple":1' pgc stats --json "${T[@]}"
+	expect_out "suggest finds the NAT" "pawsguard pool add 192.0.2.11/32 --iface pgca" pgc suggest "${T[@]}"
+	grep -q "192.0.2.10/32" "$TMP/out" && bad "suggest lists the per-connection clocks for timewait" ||
+		ok "suggest leaves the per-connection clocks out"
+	expect_out "suggest explains the NAT" "nat: 1 of 2 SYNs reused a recent 4-tuple" pgc suggest "${T[@]}"
+	expect_out "suggest counts what it left out" "1 more with per-connection clocks only" \
+		pgc suggest "${T[@]}"
+	expect_out "suggest --json" '"kind":"nat"' pgc suggest --json "${T[@]}"
+	[ "$(jq_py 'len(d), d[0]["addr"], d[0]["tuple_back"], d[0]["backwards"]')" = "1 192.0.2.11 1 1" ] &&
+		ok "one NAT, one SYN behind on its 4-tuple" || bad "suggest --json: $(cat "$TMP/out")"
+	expect_out "suggest --rule per-peer" \
+		"per-connection-clock: 2 of 4 SYNs went backwards, across 4-tuples only" \
+		pgc suggest --rule per-peer "${T[@]}"
+	expect_out "suggest --rule per-peer --json" '"kind":"per-connection-clock"' \
+		pgc suggest --rule per-peer --json "${T[@]}"
+	[ "$(jq_py 'sorted((x["addr"], x["kind"]) for x in d)')" = \
+		"[('192.0.2.10', 'per-connection-clock'), ('192.0.2.11', 'nat')]" ] &&
+		ok "per-peer: both, each with its kind" || bad "suggest --rule per-peer --json: $(cat "$TMP/out")"
+	expect_out "suggest --rule any" "pool add 192.0.2.10/32" pgc suggest --rule any "${T[@]}"
+	expect_err "suggest --rule bogus" "rule" pgc suggest --rule bogus "${T[@]}"
+	expect_out "sources" "192.0.2.10 +per-connection-clock +none +4 +2 +0 " pgc sources "${T[@]}"
+	expect_out "sources: the NAT" "192.0.2.11 +nat +none +2 +1 +1 " pgc sources "${T[@]}"
 	pgc pool add 192.0.2.10/32 "${T[@]}" >/dev/null
+	pgc pool add 192.0.2.11/32 "${T[@]}" >/dev/null
 	send 192.0.2.10 192.0.2.1 $((port + 1000)) 7000000,3000
-	expect_out "stats --json" '"pool_syn":2' pgc stats --json "${T[@]}"
-	[ "$(jq_py 'd["counters"]["tsval_rewritten"]')" = 2 ] && ok "two TSvals rewritten" || bad "tsval_rewritten"
+	send 192.0.2.11 192.0.2.1 $((port + 1500)) 9500000
+	expect_out "stats --json" '"pool_syn":3' pgc stats --json "${T[@]}"
+	[ "$(jq_py 'd["counters"]["tsval_rewritten"]')" = 3 ] && ok "three TSvals rewritten" || bad "tsval_rewritten"
 	[ "$(jq_py 'd["counters"]["rescued"]')" = 1 ] && ok "one SYN rescued" || bad "rescued: $(cat "$TMP/out")"
-	[ "$(jq_py 'd["flows"]')" = 2 ] && ok "two flows in use" || bad "flows in use"
+	[ "$(jq_py 'd["flows"]')" = 3 ] && ok "three flows in use" || bad "flows in use"
 	expect_out "flows" "192.0.2.10:$((port + 1001)) +192.0.2.1:80 +[0-9]+ +syn" pgc flows --limit 5 "${T[@]}"
 	expect_out "flows --json" "\"cport\":$((port + 1000))" pgc flows --json "${T[@]}"
 	expect_out "sources --sort rescued --json" '"action":"rewrite"' pgc sources --sort rescued --json --limit 1 "${T[@]}"
@@ -139,7 +171,8 @@ verbs() {
 	lead=$(jq_py 'max(abs(x["lead_ms"]) for x in d if x["action"] == "rewrite")')
 	[ "$lead" -lt 86400000 ] && ok "pool sources run within a day of the clock (lead $lead ms)" ||
 		bad "lead_ms $lead: max_fwd lost its unwrapped position"
-	expect_out "suggest: nothing left outside the pools" "no NAT suspects" pgc suggest "${T[@]}"
+	expect_out "suggest: nothing left outside the pools" "no source outside the pools shows evidence" \
+		pgc suggest --rule any "${T[@]}"
 	expect_out "stats --watch 1 --count 2" "packets" pgc stats --watch 1 --count 2 "${T[@]}"
 	[ "$(grep -c '^pawsguard xdp pgca' "$TMP/out")" = 2 ] && ok "watch printed twice" || bad "watch output"
 
@@ -152,8 +185,8 @@ verbs() {
 		ok "reload put new programs in" || bad "reload ids: $(cat "$TMP/out")"
 	expect_out "status after two reloads" "reloaded 2 times" pgc status pgca
 	expect_out "pools kept" "192.0.2.10/32 +rewrite" pgc pool list "${T[@]}"
-	expect_out "flows kept" '"flows":2' pgc stats --json "${T[@]}"
-	[ "$(jq_py 'd["counters"]["tsval_rewritten"]')" = 2 ] && ok "counters kept" || bad "counters after reload"
+	expect_out "flows kept" '"flows":3' pgc stats --json "${T[@]}"
+	[ "$(jq_py 'd["counters"]["tsval_rewritten"]')" = 3 ] && ok "counters kept" || bad "counters after reload"
 
 	echo "== [$MODE] detach"
 	expect_out "detach" "detached from pgca" pgc detach pgca

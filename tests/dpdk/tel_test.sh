@@ -165,8 +165,8 @@ need(pools(r[13]) == after_del, "pools after del: %s" % r[13])
 need(pools(r[21]) == after_del[1:3] and r[21]["total"] == 4 and r[21]["next"] == 3,
      "pools,1,2 is the page of positions 1 and 2: %s" % r[21])
 
-SRC_KEYS = ["addr", "action", "syns", "backwards", "max_fwd", "max_fwd_pos", "raw_max",
-            "flows", "age_ms"]
+SRC_KEYS = ["addr", "action", "syns", "backwards", "tuple_back", "ttls", "max_fwd",
+            "max_fwd_pos", "raw_max", "flows", "age_ms"]
 FLOW_KEYS = ["client", "cport", "server", "sport", "offset", "state", "age_ms"]
 src, flows = listing(r[14], "sources"), listing(r[17], "flows")
 need(src, "sources is not empty")

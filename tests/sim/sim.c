@@ -42,6 +42,16 @@
  * pawsguard sits on the server's NIC (no delay to the server) or, in some scenarios, in
  * the wire, pg_owd_ns away.
  *
+ * Clients keep one TS clock (the kernels before 2026), or, as Linux since 2026 and FreeBSD,
+ * one offset per 4-tuple: a host without a NAT keeps it on a reused 4-tuple, a NAT that
+ * maps a new inner connection onto an outer 4-tuple gets a new one (ts_tuple). The evidence
+ * the core keeps per source (docs/DESIGN.md, "Telling NATs from per-connection clocks") is
+ * checked against an oracle of every client segment on every 4-tuple: a SYN counted as
+ * behind the last SYN on its 4-tuple (nat_tuple, rescued_tw) must be behind the previous
+ * connection there (never a false NAT); a rewrite pool's flow entries must see such SYNs,
+ * and so must the record outside the pools for a NAT with few ports; a single host with
+ * per-4-tuple clocks must show per-connection clocks only.
+ *
  * Time is simulated: `now` (realtime ns) is passed to the pipeline; no clock is read.
  *
  * Usage: sim [--scenario NAME|edge|all] [--seed N] [--inject NAME] [--expect CHECK]...
@@ -175,7 +185,17 @@ struct scen {
 	uint64_t flood_dur_ns;	/* ... and lasts this long */
 	uint32_t flood_syns;	/* ... this many SYNs */
 	uint32_t flood_same_pm; /* per mille of them from the NAT's own address, random ports */
+	/*
+	 * Timestamp clocks (TS_*): one per client, or one offset per 4-tuple (2026). And what
+	 * the source's evidence must say (EK_*): nothing in particular, a NAT (SYNs behind the
+	 * last SYN on their 4-tuple), or per-connection clocks only.
+	 */
+	uint8_t ts_tuple;
+	uint8_t expect_kind;
 };
+
+enum { TS_CLIENT = 0, TS_CONN, TS_PORT };
+enum { EK_ANY = 0, EK_NAT, EK_PER_CONN };
 
 static const struct scen scens[] = {
 	{
@@ -463,6 +483,52 @@ static const struct scen scens[] = {
 		.max_dur_ns = 60 * SEC,
 		.expect_invariant_retrans = true,
 	},
+	{
+		/*
+		 * One 2026 host, no NAT: each 4-tuple has its own TS offset, and a reused
+		 * 4-tuple keeps it. The per-peer rule rejects its SYNs (backwards across
+		 * 4-tuples), the TIME-WAIT rule never does: the evidence must say
+		 * per-connection clocks, never a NAT. Clocks of 1 kHz and 1 MHz: a 1 Hz clock
+		 * would repeat a TSval on a quick reuse, and the model's random ISNs would then
+		 * fail the TIME-WAIT rule's sequence test, which a real host's ISNs pass.
+		 */
+		.name = "single",
+		.what = "one host with a TS offset per 4-tuple (Linux 2026), 24 ports, no NAT",
+		.nclients = {1, 0},
+		.nports = 24,
+		.run_ns = 300 * SEC,
+		.action = PG_ACT_REWRITE,
+		.weights = {0, 0, 0, 0, 4, 1},
+		.wrap_pm = 100,
+		.max_segs = 100,
+		.max_dur_ns = 2 * SEC,
+		.ts_tuple = TS_PORT,
+		.expect_kind = EK_PER_CONN,
+	},
+	{
+		/*
+		 * A node's SNAT under port pressure (Kubernetes): 2026 clients, a new TS offset
+		 * for every inner connection, mapped onto 8 outer ports that are reused within
+		 * the server's TIME-WAIT. About half of those SYNs are behind: the TIME-WAIT rule
+		 * rejects them untranslated, and the evidence must call the address a NAT.
+		 */
+		.name = "snat",
+		.what = "SNAT under port pressure: 2026 clients (offset per 4-tuple), 8 outer "
+			"ports",
+		.nclients = {12, 0},
+		.nports = 8,
+		.run_ns = 150 * SEC,
+		.action = PG_ACT_REWRITE,
+		.weights = {0, 0, 1, 1, 8, 1},
+		.wrap_pm = 100,
+		.synack_loss_pm = 20,
+		.crst_pm = 30,
+		.srst_pm = 10,
+		.max_segs = 200,
+		.max_dur_ns = 10 * SEC,
+		.ts_tuple = TS_CONN,
+		.expect_kind = EK_NAT,
+	},
 };
 
 /* ---------------------------------------------------------------------------------------- */
@@ -489,19 +555,20 @@ enum check {
 			  worth, learning within a round trip; under a flood, nothing */
 	CK_FLOOD,      /* the flood filled the table (or the scenario proves nothing) */
 	CK_ORPHAN,     /* an orphan's segment goes out at the orphan TSval; the server drops it */
+	CK_EVIDENCE,   /* the source's evidence is true (oracle) and says what the scenario is */
 	CK_MAX,
 };
 
 static const char *const ck_names[CK_MAX] = {
-	"rule1",   "rule2",  "paws",	  "pawsactive", "untranslated", "offset",
-	"tsval0",  "tsecr0", "invariant", "echo",	"csum",		"bytes",
-	"restart", "lead",   "survive",	  "loss",	"flood",	"orphan",
+	"rule1",   "rule2",	"paws",	 "pawsactive", "untranslated", "offset",  "tsval0",
+	"tsecr0",  "invariant", "echo",	 "csum",       "bytes",	       "restart", "lead",
+	"survive", "loss",	"flood", "orphan",     "evidence",
 };
 
 static const char *const inj_names[INJ_MAX] = {
-	"none",	     "null-flow",  "null-source", "offset-drift", "no-fresh",
-	"no-egress", "tsval0",	   "tsecr0",	  "csum",	  "bytes",
-	"pool-both", "strip-late", "no-orphan",	  "no-confirm",	  "orphan-raw",
+	"none",	     "null-flow",  "null-source", "offset-drift", "no-fresh",  "no-egress",
+	"tsval0",    "tsecr0",	   "csum",	  "bytes",	  "pool-both", "strip-late",
+	"no-orphan", "no-confirm", "orphan-raw",  "conn-clock",
 };
 
 static uint64_t ck_fail[CK_MAX];
@@ -598,6 +665,7 @@ struct conn {
 	uint32_t peer_tsval; /* the client's ts_recent: last server TSval */
 	uint32_t cur_off;    /* the flow's offset: that of the latest segment pawsguard forwarded */
 	uint32_t flow_raw;   /* the client's TSval in the SYN that opened the flow (syn_raw) */
+	uint32_t ts_add;     /* its 4-tuple's TS offset on top of the client's clock (ts_tuple) */
 	uint32_t nseg, segs;
 	uint64_t gap_ns;
 	uint64_t think_ns;
@@ -739,6 +807,7 @@ struct ctr {
 	uint64_t ep_learn_max_idle_ns, ep_raw_max, ep_rtt_min, est_at_flood, flood_syns;
 	uint64_t flood_acks, flood_kept, lost_tainted;
 	uint64_t orphan_segs, raw_passed, orphan_taken, fins_held;
+	uint64_t orc_back; /* the evidence oracle's count (orc_back) at the end of the run */
 };
 
 struct run {
@@ -769,6 +838,24 @@ struct run {
 	struct inv inv[2];
 	struct ctr c;
 };
+
+/*
+ * The evidence oracle: every client segment with a timestamp that reaches pawsguard, by
+ * 4-tuple (source address and port; the server's is one per NAT, or the flood's, whose
+ * random sources are keyed here too): the latest connection's ISN and the raw TSvals of
+ * its first and last segments.
+ */
+#define ORC_CAP (1u << 16)
+
+struct orc_ent {
+	struct pg_addr a;
+	uint16_t port;
+	bool used;
+	uint32_t isn, first, last;
+};
+
+static struct orc_ent orc_tab[ORC_CAP];
+static uint64_t orc_back; /* new connections' SYNs behind the previous one's segments */
 
 /* ---------------------------------------------------------------------------------------- */
 /* Event queue: a binary heap of indices into a pool of events. */
@@ -890,6 +977,55 @@ static uint32_t client_clock(const struct client *cl, uint64_t t)
 	return cl->ts0 + (uint32_t)(x / 1000000 * cl->hz / 1000);
 }
 
+/* What a connection's segments carry: the client's clock plus its 4-tuple's offset. */
+static uint32_t conn_clock(const struct conn *c, uint64_t t)
+{
+	return client_clock(c->cl, t) + c->ts_add;
+}
+
+/* The oracle's entry of a 4-tuple (linear probing; the table never fills in these runs). */
+static struct orc_ent *orc_find(const struct pg_addr *a, uint16_t port)
+{
+	uint32_t h = port * 0x9e3779b1u, i;
+
+	for (i = 0; i < 4; i++)
+		h = (h ^ a->w[i]) * 0x85ebca6bu;
+	for (i = 0; i < ORC_CAP; i++) {
+		struct orc_ent *o = &orc_tab[(h + i) & (ORC_CAP - 1)];
+
+		if (!o->used || (o->port == port && !memcmp(&o->a, a, sizeof(*a))))
+			return o;
+	}
+	abort();
+}
+
+/*
+ * A client segment about to reach pawsguard. A new connection's SYN behind the first or the
+ * last segment of the previous connection on its 4-tuple is what the core may count as
+ * several clocks on one 4-tuple (it compares with that connection's SYN or a segment in
+ * between, at most 2^31 behind); nothing else is.
+ */
+static void orc_see(const struct sim_view *v)
+{
+	bool syn = (v->flags & (SIM_SYN | SIM_ACK | SIM_RST)) == SIM_SYN;
+	struct orc_ent *o;
+
+	if (!v->ts)
+		return;
+	o = orc_find(&v->src, v->sport);
+	if (syn && o->used && o->isn != v->seq &&
+	    (pg_ts_before(v->tsval, o->first) || pg_ts_before(v->tsval, o->last)))
+		orc_back++;
+	if (!o->used || (syn && o->isn != v->seq)) {
+		o->used = true;
+		o->a = v->src;
+		o->port = v->sport;
+		o->isn = v->seq;
+		o->first = v->tsval;
+	}
+	o->last = v->tsval;
+}
+
 /*
  * What an orphan's segments carry (docs/DESIGN.md, "Learning a flow's offset"): the low 32
  * bits of pawsguard's virtual clock (its now, in ms) minus 2^30, never 0. Written here from
@@ -983,7 +1119,7 @@ static struct ev *client_tx_seq(struct run *r, struct conn *c, uint64_t t, uint8
 		.dst = n->server,
 		.seq = seq,
 		.ack = (flags & SIM_ACK) ? 1 : 0,
-		.tsval = client_clock(c->cl, t),
+		.tsval = conn_clock(c, t),
 		.tsecr = (flags & SIM_SYN) ? 0 : c->peer_tsval,
 	};
 	struct ev *e;
@@ -1031,7 +1167,7 @@ static void send_syn(struct run *r, struct conn *c, uint64_t t)
 	if (c->nsyn > 1)
 		r->c.syn_retrans++;
 	else
-		c->syn_tsval0 = client_clock(c->cl, t);
+		c->syn_tsval0 = conn_clock(c, t);
 	client_tx(r, c, t, SIM_SYN, true);
 	/* RTO 1 s, doubling: retransmits at 1, 3, 7, 15, 31, 63 s. */
 	e = ev_new(r, t + (SEC << (c->nsyn - 1)), EV_SYN_TIMER, c);
@@ -1554,6 +1690,7 @@ static void ingress(struct run *r, struct ev *e, uint64_t t)
 
 	memcpy(before, e->pkt, e->len);
 	sim_read(&vb, before, e->len);
+	orc_see(&vb);
 	r->c.pkts_in++;
 	pnow = pg_now(r, e, t);
 	verdict = pg_ingress(r->pg, e->pkt, e->pkt + e->len, pnow);
@@ -1808,7 +1945,7 @@ static void client_rx(struct run *r, struct ev *e, uint64_t t)
 			client_tx(r, c, t, SIM_RST, false);
 			return;
 		}
-		if (v.ts && v.tsecr && !between(v.tsecr, c->syn_tsval0, client_clock(c->cl, t))) {
+		if (v.ts && v.tsecr && !between(v.tsecr, c->syn_tsval0, conn_clock(c, t))) {
 			/* A SYN-ACK pawsguard had no entry for: its SYN went by another instance. */
 			if (e->untrans)
 				r->c.broken_pawsactive++;
@@ -1817,8 +1954,8 @@ static void client_rx(struct run *r, struct ev *e, uint64_t t)
 			if (verbose)
 				fprintf(stderr,
 					"pawsactive: conn %u/%u tsecr %u first SYN %u now %u%s\n",
-					c->cl->id, c->idx, v.tsecr, c->syn_tsval0,
-					client_clock(c->cl, t), e->untrans ? " (no entry)" : "");
+					c->cl->id, c->idx, v.tsecr, c->syn_tsval0, conn_clock(c, t),
+					e->untrans ? " (no entry)" : "");
 			/*
 			 * tcp_rcv_synsent_state_process(): dropped, answered with a reset (no
 			 * timestamps); the SYN's retransmit timer goes on.
@@ -1909,6 +2046,18 @@ static void client_start(struct run *r, struct client *cl, uint64_t t)
 	c->port_i = i;
 	c->st = C_SYN_SENT;
 	c->isn = (uint32_t)rng_next(&c->rng);
+	/*
+	 * 2026 clients: an offset per 4-tuple, from a stream of its own so that the traffic
+	 * stays as it was. A host reusing its own 4-tuple keeps it (TS_PORT); a NAT that maps
+	 * a new inner connection there brings a new one (TS_CONN, or the injection).
+	 */
+	if (sc->ts_tuple != TS_CLIENT || r->inject == INJ_CONN_CLOCK) {
+		struct rng tr = sc->ts_tuple == TS_PORT && r->inject != INJ_CONN_CLOCK
+					? rng_sub(r->seed, cl->id, 0x7500 + i)
+					: rng_sub(r->seed, cl->id, 0x75000000u + c->idx);
+
+		c->ts_add = (uint32_t)rng_next(&tr);
+	}
 	/*
 	 * Mostly short connections, some long: few segments to thousands, ms to minutes. A
 	 * long-lived client's first connection lasts the run: busy (a message every 10-60 ms)
@@ -2114,6 +2263,8 @@ static void run_init(struct run *r, const struct scen *sc, uint64_t seed, bool t
 	r->rng = rng_sub(seed, 0xa7, translated);
 	r->rng2 = rng_sub(seed, 0xa8, translated);
 	r->frng = rng_sub(seed, 0xf1, 0);
+	memset(orc_tab, 0, sizeof(orc_tab));
+	orc_back = 0;
 	sim_env_init(&r->env, inject);
 	if (sc->failover_ns)
 		sim_env_init(&r->env_b, inject);
@@ -2289,6 +2440,7 @@ static void flood_syn(struct run *r, uint64_t t)
 	tmp.len = (uint16_t)sim_build(tmp.pkt, &sg);
 	memcpy(before, tmp.pkt, tmp.len);
 	sim_read(&vb, before, tmp.len);
+	orc_see(&vb);
 	r->c.flood_syns++;
 	r->c.pkts_in++;
 	verdict = pg_ingress(r->pg, tmp.pkt, tmp.pkt + tmp.len, pg_now(r, &tmp, t));
@@ -2651,6 +2803,13 @@ static void summary(const struct run *r)
 		       " | conns established at its start %" PRIu64 ", kept their entry %" PRIu64
 		       "\n",
 		       "", c->flood_syns, c->flood_acks, c->est_at_flood, c->flood_kept);
+	printf("%-12s   evidence: behind an earlier SYN (%s) %" PRIu64
+	       ", behind the last SYN on its 4-tuple (%s) %" PRIu64 " | oracle: SYNs behind the"
+	       " previous connection on their 4-tuple %" PRIu64 "\n",
+	       "", r->translated ? "rescued" : "nat_suspect",
+	       st->c[PG_STAT_RESCUED] + st->c[PG_STAT_NAT_SUSPECT],
+	       r->translated ? "rescued_tw" : "nat_tuple",
+	       st->c[PG_STAT_RESCUED_TW] + st->c[PG_STAT_NAT_TUPLE], c->orc_back);
 	if (c->anomaly || c->client_paws || c->zero_map || c->syn_reoffset)
 		printf("%-12s   anomalies %" PRIu64 " client-paws %" PRIu64 " zero-mapped %" PRIu64
 		       " rejected SYNs retransmitted with a new offset %" PRIu64 "\n",
@@ -2669,6 +2828,55 @@ static int find_name(const char *const *names, int n, const char *s)
 	return -1;
 }
 
+static uint64_t stat_of(const struct run *r, int id)
+{
+	return r->env.st.c[id] + r->env_b.st.c[id];
+}
+
+/*
+ * What the core counted as several clocks on one 4-tuple must be true: no more SYNs than
+ * the oracle saw behind their 4-tuple's last segment (a SYN counted across 4-tuples would
+ * be a false NAT). Where the TIME-WAIT rule rejected SYNs the evidence must have seen some
+ * (the record of four 4-tuples per source loses many, not all); a rewrite pool's flow
+ * entries see every reused 4-tuple. Then what the scenario says the source is.
+ */
+static void check_evidence(const struct run *r)
+{
+	const struct scen *sc = r->sc;
+	const char *run = r->translated ? "translated" : "untranslated";
+	uint64_t tup = stat_of(r, PG_STAT_NAT_TUPLE) + stat_of(r, PG_STAT_RESCUED_TW);
+	uint64_t back = stat_of(r, PG_STAT_NAT_SUSPECT) + stat_of(r, PG_STAT_RESCUED);
+
+	if (tup > r->c.orc_back)
+		FAIL(CK_EVIDENCE,
+		     "%s: %" PRIu64 " SYNs counted behind the last SYN on their 4-tuple, the oracle"
+		     " saw %" PRIu64,
+		     run, tup, r->c.orc_back);
+	/*
+	 * Outside the pools only the source's record of four 4-tuples sees reuse: a NAT with a
+	 * few ports (snat) is caught at once, one with dozens (mix: 48) only now and then, by
+	 * design (docs/DESIGN.md): asserted where the scenario says NAT.
+	 */
+	if (!r->translated && r->c.rule2_paws && !tup)
+		CHECK_FAIL(sc->expect_kind == EK_NAT, CK_EVIDENCE,
+			   "untranslated: the TIME-WAIT rule rejected %" PRIu64 " SYNs, no SYN was"
+			   " counted behind its 4-tuple",
+			   r->c.rule2_paws);
+	if (r->translated && sc->action == PG_ACT_REWRITE && r->c.orc_back &&
+	    !stat_of(r, PG_STAT_RESCUED_TW))
+		FAIL(CK_EVIDENCE,
+		     "translated: %" PRIu64 " SYNs behind their 4-tuple, rescued_tw is 0",
+		     r->c.orc_back);
+	if (sc->expect_kind == EK_PER_CONN && (tup || !back))
+		FAIL(CK_EVIDENCE,
+		     "%s: one host with per-4-tuple clocks: %" PRIu64 " SYNs counted behind an"
+		     " earlier SYN (want some), %" PRIu64 " behind their 4-tuple (want none)",
+		     run, back, tup);
+	if (sc->expect_kind == EK_NAT && !tup)
+		FAIL(CK_EVIDENCE, "%s: a NAT reusing 4-tuples, no SYN counted behind its 4-tuple",
+		     run);
+}
+
 static int run_scenario(const struct scen *sc, uint64_t seed, uint32_t inject)
 {
 	struct run *tr = calloc(1, sizeof(*tr)), *un = calloc(1, sizeof(*un));
@@ -2681,6 +2889,7 @@ static int run_scenario(const struct scen *sc, uint64_t seed, uint32_t inject)
 	run_init(tr, sc, seed, true, inject);
 	printf("== %s, seed %" PRIu64 ": %s\n", sc->name, seed, sc->what);
 	run(tr);
+	tr->c.orc_back = orc_back;
 	printf("%-12s   %u clients, %u outside ports per NAT; realtime %" PRIu64
 	       " s, vclock (mod 2^32) %u -> %u\n",
 	       "", tr->ncl, sc->nports, (uint64_t)(tr->base_ns / SEC),
@@ -2688,7 +2897,10 @@ static int run_scenario(const struct scen *sc, uint64_t seed, uint32_t inject)
 	summary(tr);
 	run_init(un, sc, seed, false, inject);
 	run(un);
+	un->c.orc_back = orc_back;
 	summary(un);
+	check_evidence(tr);
+	check_evidence(un);
 	t = &tr->c;
 	u = &un->c;
 
@@ -2738,8 +2950,14 @@ static int run_scenario(const struct scen *sc, uint64_t seed, uint32_t inject)
 	/* Untranslated, the same traffic must be rejected by both rules, or the model is idle. */
 	if (!u->rule1)
 		FAIL(CK_UNTRANS, "untranslated: no SYN rejected by the per-peer rule");
-	if (!(u->rule2_paws + u->rule2_seq))
+	/* ... but a single host with per-4-tuple clocks, which the TIME-WAIT rule never minds. */
+	if (sc->expect_kind != EK_PER_CONN && !(u->rule2_paws + u->rule2_seq))
 		FAIL(CK_UNTRANS, "untranslated: no SYN rejected by the TIME-WAIT rule");
+	if (sc->expect_kind == EK_PER_CONN && u->rule2_paws + u->rule2_seq)
+		FAIL(CK_UNTRANS,
+		     "untranslated: one host with per-4-tuple clocks, %" PRIu64
+		     " SYNs rejected by the TIME-WAIT rule",
+		     u->rule2_paws + u->rule2_seq);
 	if (u->paws || u->pawsactive)
 		FAIL(CK_UNTRANS,
 		     "untranslated: %" PRIu64 " PAWS and %" PRIu64

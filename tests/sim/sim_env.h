@@ -48,6 +48,7 @@ enum sim_inject {
 	INJ_NO_ORPHAN,	  /* the table refuses orphan entries: nothing is learned */
 	INJ_NO_CONFIRM,	  /* pg_env_flow_confirm() leaves entries unconfirmed */
 	INJ_ORPHAN_RAW,	  /* a dataplane that writes an orphan's raw TSval back (the old rule) */
+	INJ_CONN_CLOCK,	  /* clients draw a new TS offset per connection, reused 4-tuples too */
 	INJ_MAX,
 };
 
