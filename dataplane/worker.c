@@ -154,33 +154,117 @@ static inline void pg_forward(struct pg_worker *w, struct pg_env *env, struct rt
 		pg_tx_flush(w, q);
 }
 
-#define PG_PREFETCH 4 /* frames ahead */
+/*
+ * Where a frame's lookups will go, for the first stages of a burst (tables.h): the flow's
+ * table and hash, and for a client's SYN the source's hash. Only plain layouts are looked at
+ * (Ethernet/VLAN, IPv4, or IPv6 straight to TCP): this only warms caches, the pipeline
+ * parses every frame in full.
+ */
+struct pg_pre {
+	const struct pg_table *t; /* NULL: nothing to prefetch */
+	uint32_t h;
+	uint32_t sh;
+	bool syn;
+};
 
-static inline void pg_prefetch_frame(const struct rte_mbuf *m)
+static __rte_always_inline void pg_pre_of(struct pg_worker *w, struct rte_mbuf *m,
+					  unsigned int side, struct pg_pre *p)
 {
-	const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
+	uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *), *end = d + rte_pktmbuf_data_len(m), *l3, *l4;
+	bool in = side == PG_SIDE_CLIENT;
+	struct pg_flow_key4 k4;
+	struct pg_flow_key k;
+	struct pg_addr a;
+	uint32_t ports;
+	int proto;
 
-	rte_prefetch0(d);
-	rte_prefetch0(d + RTE_CACHE_LINE_SIZE);
+	p->t = NULL;
+	p->syn = false;
+	proto = pg_parse_l2(d, end, &l3);
+	if (proto == PG_ETH_P_IP) {
+		if (l3 + 20 > end || l3[9] != PG_IPPROTO_TCP)
+			return;
+		l4 = l3 + (l3[0] & 15) * 4;
+		if (l4 + 14 > end)
+			return;
+		memcpy(&k4.client, l3 + (in ? 12 : 16), 4);
+		memcpy(&k4.server, l3 + (in ? 16 : 12), 4);
+		memcpy(&ports, l4, 4);
+		/* Ports in network order, the client's first. */
+		if (!in)
+			ports = ports >> 16 | ports << 16;
+		memcpy(&k4.cport, &ports, 4);
+		p->t = &w->flow.t4;
+		p->h = pg_hash_key4(&k4);
+		if (in) {
+			a.w[0] = a.w[1] = 0;
+			a.w[2] = rte_cpu_to_be_32(0xffff);
+			a.w[3] = k4.client;
+		}
+	} else if (proto == PG_ETH_P_IPV6) {
+		if (l3 + 40 > end || l3[6] != PG_IPPROTO_TCP)
+			return;
+		l4 = l3 + 40;
+		if (l4 + 14 > end)
+			return;
+		memcpy(&k.client, l3 + (in ? 8 : 24), 16);
+		memcpy(&k.server, l3 + (in ? 24 : 8), 16);
+		memcpy(&ports, l4, 4);
+		if (!in)
+			ports = ports >> 16 | ports << 16;
+		memcpy(&k.cport, &ports, 4);
+		p->t = &w->flow.t6;
+		p->h = pg_hash_flow(&k);
+		if (in)
+			a = k.client;
+	} else {
+		return;
+	}
+	pg_tab_prefetch_idx(p->t, p->h);
+	if (in && (l4[13] & (PG_TCP_SYN | PG_TCP_ACK | PG_TCP_RST)) == PG_TCP_SYN) {
+		p->syn = true;
+		p->sh = pg_hash_addr(&a);
+		pg_tab_prefetch_idx(&w->src, p->sh);
+	}
 }
 
-/* Run the pipeline on frames of this owner that came in on one side. */
+/*
+ * Run the pipeline on frames of this owner that came in on one side, in stages over the
+ * burst so that the cache misses of different frames overlap (tables.h): the frames' headers,
+ * then their index lines, then their slots, then the pipeline, whose lookups find them in.
+ * Both first cache lines of a frame: the TS option of a plain IPv4 segment ends at byte 66.
+ */
 static void pg_process(struct pg_worker *w, struct pg_env *env, struct rte_mbuf **pkts, uint16_t n,
 		       unsigned int side)
 {
+	struct pg_pre pre[PG_BURST];
+	const uint8_t *d;
 	uint16_t i;
 
-	/*
-	 * Both first cache lines: the TS option of a plain IPv4 segment ends at byte 66, past
-	 * the first line.
-	 */
-	for (i = 0; i < n && i < PG_PREFETCH; i++)
-		pg_prefetch_frame(pkts[i]);
 	for (i = 0; i < n; i++) {
-		if (i + PG_PREFETCH < n)
-			pg_prefetch_frame(pkts[i + PG_PREFETCH]);
-		pg_forward(w, env, pkts[i], side);
+		d = rte_pktmbuf_mtod(pkts[i], const uint8_t *);
+		rte_prefetch0(d);
+		rte_prefetch0(d + RTE_CACHE_LINE_SIZE);
 	}
+	for (i = 0; i < n; i++)
+		pg_pre_of(w, pkts[i], side, &pre[i]);
+	for (i = 0; i < n; i++) {
+		if (!pre[i].t)
+			continue;
+		pg_tab_prefetch_slot(pre[i].t, pre[i].h);
+		if (pre[i].syn)
+			pg_tab_prefetch_slot(&w->src, pre[i].sh);
+	}
+	for (i = 0; i < n; i++)
+		pg_forward(w, env, pkts[i], side);
+}
+
+void pg_worker_burst(struct pg_worker *w, const struct pg_pools *pools, uint64_t now,
+		     struct rte_mbuf **pkts, uint16_t n, unsigned int side)
+{
+	struct pg_env env = {.w = w, .pools = pools, .now = now};
+
+	pg_process(w, &env, pkts, n, side);
 }
 
 /* Several workers: keep what this worker owns, hand the rest to their owners. */
