@@ -60,7 +60,8 @@
 #define PG_BURST	32
 #define PG_TX_BUF	64   /* frames queued per output port before a forced flush */
 #define PG_TX_RETRIES	4    /* tx_burst calls for one flush before the rest is dropped */
-#define PG_RING_SIZE	4096 /* per-worker handoff ring */
+#define PG_RING_MIN	4096 /* slots of a handoff ring at least (main.c) */
+#define PG_MBUF_CACHE	256  /* mbufs cached per lcore by the mempool */
 #define PG_DUMP_MAX	500  /* most entries one /pawsguard/sources or /flows returns */
 #define PG_DUMP_PAGE	80   /* entries of one page (always fits in one 16 KB reply) */
 #define PG_DUMP_SLICE	8192 /* table slots a worker scans per loop iteration for a dump */
