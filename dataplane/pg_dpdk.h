@@ -58,14 +58,15 @@
 #include "pgconf.h"
 
 #define PG_BURST	32
-#define PG_TX_BUF	64   /* frames queued per output port before a forced flush */
-#define PG_TX_RETRIES	4    /* tx_burst calls for one flush before the rest is dropped */
-#define PG_RING_MIN	4096 /* slots of a handoff ring at least (main.c) */
-#define PG_MBUF_CACHE	256  /* mbufs cached per lcore by the mempool */
-#define PG_DUMP_MAX	500  /* most entries one /pawsguard/sources or /flows returns */
-#define PG_DUMP_PAGE	80   /* entries of one page (always fits in one 16 KB reply) */
-#define PG_DUMP_SLICE	8192 /* table slots a worker scans per loop iteration for a dump */
-#define PG_EVICT_WINDOW 32   /* used slots looked at to choose an eviction victim */
+#define PG_TX_BUF	64    /* frames queued per output port before a forced flush */
+#define PG_TX_RETRIES	4     /* tx_burst calls for one flush before the rest is dropped */
+#define PG_RING_MIN	4096U /* slots of a handoff ring at least (main.c) */
+#define PG_MBUF_CACHE	256   /* mbufs cached per lcore by the mempool */
+#define PG_DUMP_MAX	500   /* most entries one /pawsguard/sources or /flows returns */
+#define PG_DUMP_PAGE	80    /* entries of one page (always fits in one 16 KB reply) */
+#define PG_DUMP_SLICE	8192  /* table slots a worker scans per loop iteration for a dump */
+#define PG_EVICT_WINDOW 32    /* used slots looked at to choose an eviction victim */
+#define PG_PREFETCH_MIN 16384 /* table entries in use from which lookups go in stages (worker.c) */
 #define PG_MAX_POOLS	4096
 #define PG_MAX_WORKERS	64
 

@@ -327,7 +327,7 @@ int pg_tab_restore_flow(struct pg_worker *w, const struct pg_flow_key *k, const 
 	struct pg_flow *v;
 	int32_t pos;
 
-	if (pg_tab_find(t, key, t->key_len, h) >= 0)
+	if (pg_tab_find(t, key, h) >= 0)
 		return -EEXIST;
 	pos = pg_place(t, key, h);
 	if (pos < 0)
@@ -353,7 +353,7 @@ int pg_tab_restore_source(struct pg_worker *w, const struct pg_addr *a, const st
 	uint32_t h = pg_hash_addr(a);
 	int32_t pos;
 
-	if (pg_tab_find(&w->src, a, sizeof(*a), h) >= 0)
+	if (pg_tab_find(&w->src, a, h) >= 0)
 		return -EEXIST;
 	pos = pg_place(&w->src, a, h);
 	if (pos < 0)

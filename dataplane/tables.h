@@ -60,62 +60,90 @@ static inline uint32_t pg_crc32(uint32_t v, uint32_t h)
 }
 #endif
 
-static inline uint32_t pg_hash_addr(const struct pg_addr *a)
+/*
+ * Hashes and compares read keys field by field, at the widths the parser stores them (4-byte
+ * address words, 2-byte ports): an 8-byte load of a key just built from narrower stores
+ * cannot be forwarded from the store buffer and stalls (~12 cycles each; profiled on the
+ * burst path). The hash of a key is what these functions compute, on any byte order.
+ */
+static inline uint64_t pg_w64(uint32_t lo, uint32_t hi)
 {
-	uint64_t w0, w1;
-
-	memcpy(&w0, a->b, 8);
-	memcpy(&w1, a->b + 8, 8);
-	return pg_crc64(w1, pg_crc64(w0, PG_TAB_SEED));
+	return (uint64_t)hi << 32 | lo;
 }
 
-/* An IPv4 flow key's hash: two CRC steps over its 12 bytes. */
+static inline uint32_t pg_ports(uint16_t c, uint16_t s)
+{
+	return (uint32_t)s << 16 | c;
+}
+
+static inline uint32_t pg_hash_addr(const struct pg_addr *a)
+{
+	return pg_crc64(pg_w64(a->w[2], a->w[3]), pg_crc64(pg_w64(a->w[0], a->w[1]), PG_TAB_SEED));
+}
+
+/* pg_hash_addr() of the IPv4-mapped address ::ffff:a4. */
+static inline uint32_t pg_hash_addr4(uint32_t a4)
+{
+	return pg_crc64(pg_w64(rte_cpu_to_be_32(0xffff), a4), pg_crc64(0, PG_TAB_SEED));
+}
+
+/* An IPv4 flow's hash from its fields (network order): two CRC steps. */
+static inline uint32_t pg_hash4(uint32_t client, uint32_t server, uint16_t cport, uint16_t sport)
+{
+	return pg_crc32(pg_ports(cport, sport), pg_crc64(pg_w64(client, server), PG_TAB_SEED));
+}
+
 static inline uint32_t pg_hash_key4(const struct pg_flow_key4 *k)
 {
-	uint64_t a;
-	uint32_t p;
-
-	memcpy(&a, k, 8);
-	memcpy(&p, &k->cport, 4);
-	return pg_crc32(p, pg_crc64(a, PG_TAB_SEED));
+	return pg_hash4(k->client, k->server, k->cport, k->sport);
 }
 
 /* A (full, IPv6) flow key's hash. */
 static inline uint32_t pg_hash_flow(const struct pg_flow_key *k)
 {
-	uint32_t ports;
-	uint64_t w[4];
+	uint32_t h = pg_ports(k->cport, k->sport);
 	int i;
 
-	memcpy(&ports, &k->cport, sizeof(ports));
-	memcpy(w, k, sizeof(w));
-	for (i = 0; i < 4; i++)
-		ports = pg_crc64(w[i], ports);
-	return ports;
+	for (i = 0; i < 4; i += 2)
+		h = pg_crc64(pg_w64(k->client.w[i], k->client.w[i + 1]), h);
+	for (i = 0; i < 4; i += 2)
+		h = pg_crc64(pg_w64(k->server.w[i], k->server.w[i + 1]), h);
+	return h;
 }
 
-_Static_assert(sizeof(struct pg_addr) == 16, "pg_addr is hashed as 2 x 8 bytes");
-_Static_assert(sizeof(struct pg_flow_key) == 36, "pg_flow_key is hashed as 4 x 8 + 4 bytes");
-_Static_assert(offsetof(struct pg_flow_key4, cport) == 8, "pg_flow_key4 is hashed as 8 + 4 bytes");
-
-/* Equality of keys of 12, 16 or 36 bytes (the length is a constant at every call). */
-static __rte_always_inline bool pg_key_eq(const void *a, const void *b, uint32_t len)
+static inline bool pg_addr_eq(const struct pg_addr *a, const struct pg_addr *b)
 {
-	const uint8_t *x = a, *y = b;
-	uint64_t d = 0, u, v;
-	uint32_t i, s, t;
+	return !((a->w[0] ^ b->w[0]) | (a->w[1] ^ b->w[1]) | (a->w[2] ^ b->w[2]) |
+		 (a->w[3] ^ b->w[3]));
+}
 
-	for (i = 0; i + 8 <= len; i += 8) {
-		memcpy(&u, x + i, 8);
-		memcpy(&v, y + i, 8);
-		d |= u ^ v;
-	}
-	if (len & 4) {
-		memcpy(&s, x + i, 4);
-		memcpy(&t, y + i, 4);
-		d |= s ^ t;
-	}
-	return !d;
+static inline bool pg_key4_eq(const struct pg_flow_key4 *a, const struct pg_flow_key4 *b)
+{
+	return !((a->client ^ b->client) | (a->server ^ b->server) |
+		 (uint32_t)((a->cport ^ b->cport) | (a->sport ^ b->sport)));
+}
+
+/* An IPv4 table's key against the full key of an IPv4 flow (pg_flow_key_is4). */
+static inline bool pg_key4_eq_full(const struct pg_flow_key4 *a, const struct pg_flow_key *k)
+{
+	return !((a->client ^ k->client.w[3]) | (a->server ^ k->server.w[3]) |
+		 (uint32_t)((a->cport ^ k->cport) | (a->sport ^ k->sport)));
+}
+
+static inline bool pg_flow_key_eq(const struct pg_flow_key *a, const struct pg_flow_key *b)
+{
+	return pg_addr_eq(&a->client, &b->client) && pg_addr_eq(&a->server, &b->server) &&
+	       a->cport == b->cport && a->sport == b->sport;
+}
+
+/* Equality of two keys of a table (key_len: 12, 16 or 36 bytes). */
+static inline bool pg_key_eq(const void *a, const void *b, uint32_t len)
+{
+	if (len == sizeof(struct pg_flow_key4))
+		return pg_key4_eq(a, b);
+	if (len == sizeof(struct pg_addr))
+		return pg_addr_eq(a, b);
+	return pg_flow_key_eq(a, b);
 }
 
 /*
@@ -164,9 +192,48 @@ static __rte_always_inline uint32_t pg_idx_pos(const struct pg_table *t, uint32_
 	return (e & t->pmask) - 1;
 }
 
-/* Position of key (hash h) in the table, or -1. */
-static __rte_always_inline int32_t pg_tab_find(const struct pg_table *t, const void *key,
-					       uint32_t len, uint32_t h)
+/*
+ * Position of the key that eq() finds equal (hash h) in a table of slots of slot_size bytes
+ * with the key at key_off, or -1. Inlined with constants at each call: the slot address is
+ * then a shift and an add, and eq() a few compares.
+ */
+static __rte_always_inline int32_t pg_tab_find_eq(const struct pg_table *t, const void *key,
+						  uint32_t h, uint32_t slot_size, uint32_t key_off,
+						  bool (*eq)(const void *slot_key, const void *key))
+{
+	uint32_t i = pg_idx_home(t, h), e, pmask = t->pmask, tag = h << t->pbits, pos;
+	const uint32_t *idx = t->idx;
+	const uint8_t *slots = t->slots;
+
+	for (;;) {
+		e = idx[i];
+		if (!e)
+			return -1;
+		pos = (e & pmask) - 1;
+		if (!((e ^ tag) & ~pmask) && eq(slots + (size_t)pos * slot_size + key_off, key))
+			return (int32_t)pos;
+		if (++i == t->n)
+			i = 0;
+	}
+}
+
+static __rte_always_inline bool pg_eq_src(const void *slot_key, const void *key)
+{
+	return pg_addr_eq(slot_key, key);
+}
+
+static __rte_always_inline bool pg_eq_key4_full(const void *slot_key, const void *key)
+{
+	return pg_key4_eq_full(slot_key, key);
+}
+
+static __rte_always_inline bool pg_eq_key6(const void *slot_key, const void *key)
+{
+	return pg_flow_key_eq(slot_key, key);
+}
+
+/* Position of key (hash h) in a table of any kind, or -1 (the table's own compare). */
+static inline int32_t pg_tab_find(const struct pg_table *t, const void *key, uint32_t h)
 {
 	uint32_t i = pg_idx_home(t, h), e;
 
@@ -175,7 +242,8 @@ static __rte_always_inline int32_t pg_tab_find(const struct pg_table *t, const v
 		if (!e)
 			return -1;
 		if (pg_idx_tag_eq(t, e, h) &&
-		    pg_key_eq((uint8_t *)pg_tab_slot(t, pg_idx_pos(t, e)) + t->key_off, key, len))
+		    pg_key_eq((uint8_t *)pg_tab_slot(t, pg_idx_pos(t, e)) + t->key_off, key,
+			      t->key_len))
 			return (int32_t)pg_idx_pos(t, e);
 		if (++i == t->n)
 			i = 0;
@@ -189,27 +257,22 @@ static __rte_always_inline void pg_tab_prefetch_idx(const struct pg_table *t, ui
 }
 
 /*
- * Once that line is in: prefetch the slot of the first entry carrying h (both lines a slot
- * may straddle), which the lookup will compare. A few probes at most: it only warms caches.
+ * Once that line is in: prefetch the slot the lookup will compare (both lines a slot may
+ * straddle). Without a branch, which would mispredict on the random length of probe runs
+ * (profiled: a mispredict per frame cost more than the prefetch saved at small tables): the
+ * home entry's slot if its tag matches h, else the next entry's, which covers nearly every
+ * key at an index at most half full; a free entry points at slot 0.
  */
 static __rte_always_inline void pg_tab_prefetch_slot(const struct pg_table *t, uint32_t h)
 {
-	uint32_t i = pg_idx_home(t, h), e, k;
+	uint32_t i = pg_idx_home(t, h), e0 = t->idx[i], e1 = t->idx[i + 1 == t->n ? 0 : i + 1];
+	uint32_t e = pg_idx_tag_eq(t, e0, h) ? e0 : e1, pos = (e & t->pmask) - 1;
 	const uint8_t *slot;
 
-	for (k = 0; k < 4; k++) {
-		e = t->idx[i];
-		if (!e)
-			return;
-		if (pg_idx_tag_eq(t, e, h)) {
-			slot = pg_tab_slot(t, pg_idx_pos(t, e));
-			rte_prefetch0(slot);
-			rte_prefetch0(slot + t->slot_size - 1);
-			return;
-		}
-		if (++i == t->n)
-			i = 0;
-	}
+	pos = pos < t->size ? pos : 0;
+	slot = pg_tab_slot(t, pos);
+	rte_prefetch0(slot);
+	rte_prefetch0(slot + t->slot_size - 1);
 }
 
 static inline struct pg_src_slot *pg_src_slot_at(const struct pg_worker *w, int32_t pos)
@@ -231,32 +294,28 @@ static inline struct pg_source *pg_tab_source(struct pg_worker *w, const struct 
 					      bool create, uint64_t now)
 {
 	uint32_t h = pg_hash_addr(a);
-	int32_t pos = pg_tab_find(&w->src, a, sizeof(*a), h);
+	int32_t pos = pg_tab_find_eq(&w->src, a, h, sizeof(struct pg_src_slot),
+				     offsetof(struct pg_src_slot, key), pg_eq_src);
 
 	if (pos >= 0)
 		return &pg_src_slot_at(w, pos)->s;
 	return create ? pg_tab_source_add(w, a, h, now) : NULL;
 }
 
-static __rte_always_inline struct pg_flow *pg_tab_flow4(struct pg_worker *w,
-							const struct pg_flow_key4 *k4)
-{
-	int32_t pos = pg_tab_find(&w->flow.t4, k4, sizeof(*k4), pg_hash_key4(k4));
-
-	return pos >= 0 ? &pg_flow4_slot_at(w, pos)->f : NULL;
-}
-
 static __rte_always_inline struct pg_flow *pg_tab_flow(struct pg_worker *w,
 						       const struct pg_flow_key *k)
 {
-	struct pg_flow_key4 k4;
 	int32_t pos;
 
 	if (pg_flow_key_is4(k)) {
-		pg_flow_key_to4(k, &k4);
-		return pg_tab_flow4(w, &k4);
+		pos = pg_tab_find_eq(&w->flow.t4, k,
+				     pg_hash4(k->client.w[3], k->server.w[3], k->cport, k->sport),
+				     sizeof(struct pg_flow4_slot),
+				     offsetof(struct pg_flow4_slot, key), pg_eq_key4_full);
+		return pos >= 0 ? &pg_flow4_slot_at(w, pos)->f : NULL;
 	}
-	pos = pg_tab_find(&w->flow.t6, k, sizeof(*k), pg_hash_flow(k));
+	pos = pg_tab_find_eq(&w->flow.t6, k, pg_hash_flow(k), sizeof(struct pg_flow_slot),
+			     offsetof(struct pg_flow_slot, key), pg_eq_key6);
 	return pos >= 0 ? &pg_flow6_slot_at(w, pos)->f : NULL;
 }
 

@@ -6,6 +6,7 @@
  * generated mbufs, with the tables (tables.c) filled as a planned restart would fill them.
  *
  *   pg-bench-dpdk [EAL options] -- --flows N --sources N [--packets N] [--rounds N]
+ *                 [--path established|syn] [--check]
  *
  * The tables hold N flows (IPv4, established, offsets learned) from N sources (flows / sources
  * each, all in one rewrite pool), on one worker sized to hold exactly them. Every packet is
@@ -22,6 +23,12 @@
  *   bench memory flow4_bytes=B flow6_bytes=B source_bytes=B bytes_per_flow=B bytes_per_source=B
  * (bytes of the table divided by the entries it holds; the IPv6 flow table is allocated beside
  * the IPv4 one, as the appliance does, and reported apart).
+ *
+ * --check (tests/dpdk/burst_check.sh): every frame must come out as the pipeline decides it,
+ * whichever way the worker ran the burst (in stages from PG_PREFETCH_MIN entries on): each
+ * established segment's TSval rewritten by the flow's offset, its TSecr untouched, every SYN
+ * translated as a new connection on its 4-tuple, and the counters saying exactly that. Exit 1
+ * with one line otherwise.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -99,6 +106,11 @@ static void bn_put32(uint8_t *p, uint32_t v)
  * offset of the TSval. Checksums are left as they are: nothing on the path verifies them
  * (the rewrite updates them incrementally).
  */
+static uint32_t bn_get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
 static uint32_t bn_frame(uint8_t *p, bool syn, uint16_t *len)
 {
 	uint32_t topt = BN_TCP + 20, tcplen = syn ? 40 : 32, data = syn ? 0 : 6, ts;
@@ -131,6 +143,8 @@ struct bn {
 	struct rte_mempool *mp;
 	struct rte_mbuf *m[BN_NBURST][BN_BURST];
 	uint32_t ts_off[2];
+	bool check;
+	uint64_t bad; /* frames that did not come out as expected (--check) */
 };
 
 static void bn_key(const struct bn *b, uint32_t f, struct pg_flow_key *k)
@@ -200,6 +214,21 @@ static void bn_gen(struct bn *b, struct rte_mbuf **m, bool syn, uint32_t tsval)
 	}
 }
 
+/* --check: the burst's frames as the pipeline must leave them. */
+static void bn_verify(struct bn *b, struct rte_mbuf **m, bool syn, uint32_t tsval)
+{
+	const uint8_t *p;
+	uint32_t i, t;
+
+	for (i = 0; i < BN_BURST; i++) {
+		p = rte_pktmbuf_mtod(m[i], const uint8_t *) + b->ts_off[syn];
+		t = bn_get32(p);
+		/* A SYN's TSval' is claimed from the clock: anything but the raw value. */
+		if ((syn ? t == tsval : t != tsval + BN_OFFSET) || bn_get32(p + 4))
+			b->bad++;
+	}
+}
+
 /* One round of n packets on a path: ns per packet. */
 static double bn_round(struct bn *b, bool syn, uint32_t n)
 {
@@ -216,6 +245,8 @@ static double bn_round(struct bn *b, bool syn, uint32_t n)
 		t0 = rte_rdtsc();
 		pg_worker_burst(b->w, b->pools, now, b->m[k], BN_BURST, PG_SIDE_CLIENT);
 		cycles += rte_rdtsc() - t0;
+		if (b->check)
+			bn_verify(b, b->m[k], syn, tsval);
 		/* The frames stay ours: nothing is sent. */
 		q->n = 0;
 	}
@@ -234,16 +265,33 @@ static void bn_path(struct bn *b, bool syn, uint32_t packets, uint32_t rounds)
 	double r[64];
 	uint32_t i;
 
+	uint64_t *c = b->w->st.c,
+		 n = (uint64_t)(rounds + 1) * ((packets + BN_BURST - 1) / BN_BURST * BN_BURST);
+	bool ok;
+
+	memset(&b->w->st, 0, sizeof(b->w->st));
 	bn_round(b, syn, packets); /* warm-up: code, the pool set, at small sizes the tables */
 	for (i = 0; i < rounds; i++)
 		r[i] = bn_round(b, syn, packets);
-	qsort(r, rounds, sizeof(r[0]), bn_cmp);
-	if (getenv("PG_BENCH_STATS")) {
-		for (i = 0; i < PG_STAT_MAX; i++)
-			if (b->w->st.c[i])
-				printf("  stat %u %lu\n", i, (unsigned long)b->w->st.c[i]);
-		memset(&b->w->st, 0, sizeof(b->w->st));
+	if (b->check) {
+		ok = !b->bad && c[PG_STAT_PACKETS] == n && c[PG_STAT_TSVAL_REWRITTEN] == n &&
+		     !c[PG_STAT_ORPHAN_NEW] && !c[PG_STAT_TABLE_FULL] && !c[PG_STAT_UNCONF_ADD] &&
+		     (syn ? c[PG_STAT_POOL_SYN] == n && c[PG_STAT_FLOW_REUSE] == n
+			  : c[PG_STAT_TCP] == n && !c[PG_STAT_SYN]);
+		printf("check path=%s flows=%u: %s: %lu frames, %lu not as expected, "
+		       "tsval_rewritten "
+		       "%lu, flow_reuse %lu, orphan_new %lu\n",
+		       syn ? "syn" : "established", b->flows, ok ? "ok" : "FAILED",
+		       (unsigned long)n, (unsigned long)b->bad,
+		       (unsigned long)c[PG_STAT_TSVAL_REWRITTEN],
+		       (unsigned long)c[PG_STAT_FLOW_REUSE], (unsigned long)c[PG_STAT_ORPHAN_NEW]);
+		if (!ok) {
+			fflush(stdout);
+			rte_eal_cleanup();
+			exit(1);
+		}
 	}
+	qsort(r, rounds, sizeof(r[0]), bn_cmp);
 	printf("bench path=%s flows=%u sources=%u ns=%.1f rounds=%u min_ns=%.1f max_ns=%.1f\n",
 	       syn ? "syn" : "established", b->flows, b->sources, r[rounds / 2], rounds, r[0],
 	       r[rounds - 1]);
@@ -253,7 +301,7 @@ static void bn_path(struct bn *b, bool syn, uint32_t packets, uint32_t rounds)
 static void bn_usage(void)
 {
 	fprintf(stderr, "usage: pg-bench-dpdk [EAL options] -- --flows N --sources N "
-			"[--packets N] [--rounds N]\n");
+			"[--packets N] [--rounds N] [--path established|syn] [--check]\n");
 	exit(2);
 }
 
@@ -276,10 +324,13 @@ int main(int argc, char **argv)
 		{"sources", required_argument, NULL, 's'},
 		{"packets", required_argument, NULL, 'p'},
 		{"rounds", required_argument, NULL, 'r'},
+		{"path", required_argument, NULL, 'P'},
+		{"check", no_argument, NULL, 'C'},
 		{NULL, 0, NULL, 0},
 	};
 	struct pg_pool_entry pool = {.action = PG_ACT_REWRITE};
 	uint32_t packets = 1u << 20, rounds = 5, i, j;
+	int only = -1; /* both paths */
 	size_t f4, f6, sb;
 	struct bn b = {0};
 	uint16_t len[2];
@@ -305,6 +356,17 @@ int main(int argc, char **argv)
 			break;
 		case 'r':
 			rounds = bn_num(optarg, 1, 63);
+			break;
+		case 'C':
+			b.check = true;
+			break;
+		case 'P':
+			if (!strcmp(optarg, "established"))
+				only = 0;
+			else if (!strcmp(optarg, "syn"))
+				only = 1;
+			else
+				bn_usage();
 			break;
 		default:
 			bn_usage();
@@ -347,6 +409,8 @@ int main(int argc, char **argv)
 
 	/* Established first: the SYNs then reopen the flows they hit. */
 	for (c = 0; c < 2; c++) {
+		if (only >= 0 && c != only)
+			continue;
 		for (i = 0; i < BN_NBURST; i++) {
 			for (j = 0; j < BN_BURST; j++) {
 				struct rte_mbuf *m = b.m[i][j];
