@@ -25,7 +25,7 @@
  * (keys: struct pg_flow_key4, struct pg_flow_key): values at stable positions, an
  * open-addressing hash index to them (tables.h says why not rte_hash). A full table evicts: the first expired entry within a window
  * after a clock hand, else the least recently used entry of that window (sampled LRU);
- * evictions are counted. The flow table has two eviction classes (docs/DESIGN.md,
+ * evictions are counted. Each flow table has two eviction classes (docs/DESIGN.md,
  * "Eviction classes"): entries are added unconfirmed (handshakes, orphans) and kept in a
  * FIFO; confirmed (established) entries leave it. With no expired entry in the window, the
  * oldest unconfirmed entry goes, and an established flow only when none is left.

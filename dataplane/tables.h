@@ -11,12 +11,13 @@
  * one or two index probes and a fixed-size compare.
  *
  * At scale (millions of flows) a lookup is two cache misses: the index entry, then the
- * slot. An index entry is 32 bits, position + 1 in the low pbits and the rest of the hash
- * above, so that a probe rarely reads a slot it does not want; its home is the hash's high
- * bits scaled to the index (any index size, exactly twice the table's). An IPv4 flow table
+ * slot. An index entry is 32 bits, position + 1 in the low pbits and the hash's low bits
+ * above, so that a probe rarely reads a slot it does not want; its home is the hash scaled
+ * to the index by a multiply (any index size, exactly twice the table's). An IPv4 flow table
  * entry then costs 64 bytes: a 48-byte slot, 8 of index, 8 of FIFO links. The worker hides
- * both misses behind each other over a burst (worker.c, pg_process): hashes of the whole
- * burst, prefetch of their index lines, then of their slots, then the pipeline.
+ * both misses behind each other over a burst once the tables outgrow the caches (worker.c,
+ * pg_process): hashes of the whole burst, prefetch of their index lines, then of their
+ * slots, then the pipeline.
  */
 #ifndef PG_TABLES_H
 #define PG_TABLES_H
