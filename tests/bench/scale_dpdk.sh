@@ -7,10 +7,12 @@
 # end), --no-huge otherwise; the output says which. Memory per entry is the bytes of each
 # table divided by the entries it holds.
 #
-# Usage (root): tests/bench/scale_dpdk.sh [RUNS]   (default 3: base and scale alternate RUNS
-# times, each run the median of 5 rounds of 2^20 packets per path; the median run counts)
+# Usage (root): tests/bench/scale_dpdk.sh [RUNS]   (default 5: base and scale alternate RUNS
+# times, each run the median of 5 rounds of 2^20 packets per path; the median run counts;
+# about 20 s)
 # PG_BUILD: the build directory (default build, relative to the tree or absolute); PG_PREFIX:
-# the DPDK file prefix (default pgs); PG_BENCH_CPU: the CPU to run on (default 0).
+# the DPDK file prefix (default pgs); PG_BENCH_CPU: the CPU to run on (default 0);
+# PG_NO_HUGE=1: 4 KB pages even where hugepages could be had.
 # Other load on the machine inflates every figure: compare within one run.
 #
 # Last lines, one per path:
@@ -20,7 +22,7 @@ cd "$(dirname "$0")/../.." || exit 1
 ROOT=$(pwd)
 BUILD=${PG_BUILD:-build}
 case "$BUILD" in /*) ;; *) BUILD="$ROOT/$BUILD" ;; esac
-RUNS=${1:-3}
+RUNS=${1:-5}
 PFX=${PG_PREFIX:-pgs}-$$
 CPU=${PG_BENCH_CPU:-0}
 BASE_F=1024 BASE_S=256 BIG_F=4194304 BIG_S=1048576
@@ -47,7 +49,9 @@ need_mb=$(((BIG_F * (64 + 88) + BIG_S * 80) / 1048576 + 128))
 pages=$(((need_mb + 1) / 2))
 mem="--no-huge"
 HUGE_OLD=$(cat /proc/sys/vm/nr_hugepages 2>/dev/null || echo "")
-if [ -n "$HUGE_OLD" ] && echo $((HUGE_OLD + pages)) >/proc/sys/vm/nr_hugepages 2>/dev/null &&
+if [ "${PG_NO_HUGE:-0}" = 1 ]; then
+	HUGE_OLD=""
+elif [ -n "$HUGE_OLD" ] && echo $((HUGE_OLD + pages)) >/proc/sys/vm/nr_hugepages 2>/dev/null &&
 	[ "$(awk '/^HugePages_Free:/ { print $2 }' /proc/meminfo)" -ge "$pages" ] &&
 	mkdir -p "$TMP/huge" && mount -t hugetlbfs -o pagesize=2M nodev "$TMP/huge" 2>/dev/null; then
 	mem="hugepages"
@@ -58,7 +62,8 @@ fi
 if [ "$mem" = hugepages ]; then
 	echo "memory: 2 MB hugepages ($pages allocated for this run, given back at the end)"
 else
-	echo "memory: --no-huge (4 KB pages): no 2 MB hugepages could be allocated"
+	echo "memory: --no-huge (4 KB pages): $([ "${PG_NO_HUGE:-0}" = 1 ] && echo "PG_NO_HUGE=1" ||
+		echo "no 2 MB hugepages could be allocated")"
 fi
 
 # run FLOWS SOURCES: one process, its "bench" lines into $TMP/FLOWS.N
