@@ -258,22 +258,29 @@ static __rte_always_inline void pg_tab_prefetch_idx(const struct pg_table *t, ui
 }
 
 /*
- * Once that line is in: prefetch the slot the lookup will compare (both lines a slot may
- * straddle). Without a branch, which would mispredict on the random length of probe runs
- * (profiled: a mispredict per frame cost more than the prefetch saved at small tables): the
- * home entry's slot if its tag matches h, else the next entry's, which covers nearly every
- * key at an index at most half full; a free entry points at slot 0.
+ * Once that line is in: prefetch the slot of the first entry carrying h (both lines a slot
+ * may straddle), which the lookup will compare. A few probes at most: it only warms caches.
+ * Only staged bursts (large tables) get here, where a mispredicted probe costs less than a
+ * slot not prefetched (measured against a branch-free choice of two entries).
  */
 static __rte_always_inline void pg_tab_prefetch_slot(const struct pg_table *t, uint32_t h)
 {
-	uint32_t i = pg_idx_home(t, h), e0 = t->idx[i], e1 = t->idx[i + 1 == t->n ? 0 : i + 1];
-	uint32_t e = pg_idx_tag_eq(t, e0, h) ? e0 : e1, pos = (e & t->pmask) - 1;
+	uint32_t i = pg_idx_home(t, h), e, k;
 	const uint8_t *slot;
 
-	pos = pos < t->size ? pos : 0;
-	slot = pg_tab_slot(t, pos);
-	rte_prefetch0(slot);
-	rte_prefetch0(slot + t->slot_size - 1);
+	for (k = 0; k < 4; k++) {
+		e = t->idx[i];
+		if (!e)
+			return;
+		if (pg_idx_tag_eq(t, e, h)) {
+			slot = pg_tab_slot(t, pg_idx_pos(t, e));
+			rte_prefetch0(slot);
+			rte_prefetch0(slot + t->slot_size - 1);
+			return;
+		}
+		if (++i == t->n)
+			i = 0;
+	}
 }
 
 static inline struct pg_src_slot *pg_src_slot_at(const struct pg_worker *w, int32_t pos)
