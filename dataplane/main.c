@@ -2,7 +2,7 @@
 /*
  * pawsguard-dpdk [EAL options] -- [--config FILE] [--pool CIDR[,rewrite|strip]]...
  *                [--max-flows N] [--max-sources N] [--swap-ports] [--state FILE]
- *                [--mtu N] [--mbuf-size N]
+ *                [--mtu N] [--mbuf-size N] [--mbufs N]
  *
  * An inline bump in the wire between two ports: port 0 faces the clients (the NAT side),
  * port 1 the servers (--swap-ports swaps them). Frames from the clients go through the
@@ -39,6 +39,8 @@
 #define PG_FRAME_OVERHEAD (RTE_ETHER_HDR_LEN + RTE_ETHER_CRC_LEN + 2 * RTE_VLAN_HLEN)
 #define PG_MBUF_MIN	  256
 #define PG_MBUF_MAX	  (UINT16_MAX - RTE_PKTMBUF_HEADROOM)
+#define PG_MBUFS_MIN	  1024U
+#define PG_MBUFS_MAX	  (1U << 26)
 
 struct pg_app pg_app = {
 	.cfg = PG_CONFIG_DEFAULT,
@@ -55,6 +57,7 @@ struct pg_opts {
 	const char *state;  /* --state FILE, or NULL */
 	uint32_t mtu;	    /* 0: the PMD's default */
 	uint32_t mbuf_size; /* data room of an mbuf past its headroom; 0: chosen here */
+	uint32_t mbufs;	    /* --mbufs N; 0: what the queues and rings need */
 };
 
 static void pg_usage(FILE *f)
@@ -62,7 +65,7 @@ static void pg_usage(FILE *f)
 	fprintf(f, "usage: " PG_PROG
 		   " [EAL options] -- [--config FILE] [--pool CIDR[,rewrite|strip]]...\n"
 		   "       [--max-flows N] [--max-sources N] [--swap-ports] [--state FILE]\n"
-		   "       [--mtu N] [--mbuf-size N]\n"
+		   "       [--mtu N] [--mbuf-size N] [--mbufs N]\n"
 		   "Port 0 faces the clients (NAT side), port 1 the servers; --swap-ports swaps "
 		   "them.\n"
 		   "--state FILE: on SIGINT/SIGTERM write the flow and source tables to FILE; at "
@@ -72,6 +75,11 @@ static void pg_usage(FILE *f)
 		   "--mbuf-size N: bytes of frame per mbuf (longer frames are chained where the "
 		   "PMD\n"
 		   "  scatters); default 2048, or the whole frame when a port cannot scatter.\n"
+		   "--mbufs N: mbufs in the pool; default: every descriptor, ring slot and TX "
+		   "buffer\n"
+		   "  full at once, at least 16384. More for a vdev that preloads frames "
+		   "(net_pcap\n"
+		   "  infinite_rx=1 holds a whole pcap).\n"
 		   "Telemetry: dpdk-telemetry.py -f PREFIX, commands under /pawsguard/.\n");
 }
 
@@ -150,6 +158,7 @@ static void pg_parse_args(int argc, char **argv, struct pg_opts *o)
 		{"state", required_argument, NULL, 'S'},
 		{"mtu", required_argument, NULL, 'm'},
 		{"mbuf-size", required_argument, NULL, 'b'},
+		{"mbufs", required_argument, NULL, 'n'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -195,6 +204,11 @@ static void pg_parse_args(int argc, char **argv, struct pg_opts *o)
 				pg_arg_error("--mbuf-size must be %u..%u, got '%s'", PG_MBUF_MIN,
 					     PG_MBUF_MAX, optarg);
 			break;
+		case 'n':
+			if (pg_parse_u32(optarg, PG_MBUFS_MIN, PG_MBUFS_MAX, &cli.mbufs))
+				pg_arg_error("--mbufs must be %u..%u, got '%s'", PG_MBUFS_MIN,
+					     PG_MBUFS_MAX, optarg);
+			break;
 		case 'h':
 			pg_usage(stdout);
 			exit(0);
@@ -230,6 +244,7 @@ static void pg_parse_args(int argc, char **argv, struct pg_opts *o)
 	o->state = cli.state;
 	o->mtu = cli.mtu;
 	o->mbuf_size = cli.mbuf_size;
+	o->mbufs = cli.mbufs;
 }
 
 static void pg_signal(int sig)
@@ -351,8 +366,11 @@ static void pg_port_start(const struct pg_port_plan *pp, uint32_t mtu)
 		rc = rte_eth_rx_queue_setup(pp->id, q, nb_rxd, (unsigned int)socket, NULL,
 					    pg_app.mp);
 		if (rc)
-			rte_exit(EXIT_FAILURE, "port %u: rx queue %u: %s\n", pp->id, q,
-				 strerror(-rc));
+			rte_exit(EXIT_FAILURE, "port %u: rx queue %u: %s%s\n", pp->id, q,
+				 strerror(-rc),
+				 rc == -EINVAL || rc == -ENOMEM
+					 ? " (a vdev that preloads frames may need more: --mbufs N)"
+					 : "");
 	}
 	for (q = 0; q < pp->ntxq; q++) {
 		rc = rte_eth_tx_queue_setup(pp->id, q, nb_txd, (unsigned int)socket, NULL);
@@ -365,6 +383,33 @@ static void pg_port_start(const struct pg_port_plan *pp, uint32_t mtu)
 	rc = rte_eth_dev_start(pp->id);
 	if (rc)
 		rte_exit(EXIT_FAILURE, "port %u: start: %s\n", pp->id, strerror(-rc));
+}
+
+/*
+ * A worker's handoff ring holds what the other workers' RX queues can pass it at once: their
+ * descriptors on both ports, at least PG_RING_MIN slots.
+ */
+static unsigned int pg_ring_size(const struct pg_port_plan pp[2])
+{
+	unsigned int n = 0, side;
+
+	for (side = 0; side < 2; side++)
+		n += pp[side].nrxq * PG_NB_RXD;
+	return rte_align32pow2(RTE_MAX(n, PG_RING_MIN));
+}
+
+/* Every descriptor, ring slot and TX buffer full at once, plus per-lcore caches. */
+static unsigned int pg_mbufs_needed(const struct pg_port_plan pp[2])
+{
+	unsigned int n = 4096, side;
+
+	for (side = 0; side < 2; side++)
+		n += pp[side].nrxq * PG_NB_RXD + pp[side].ntxq * PG_NB_TXD;
+	if (pg_app.n_workers > 1)
+		n += pg_app.n_workers * pg_ring_size(pp);
+	n += pg_app.n_workers * (2 * PG_TX_BUF + 2 * PG_BURST);
+	n += (pg_app.n_workers + 1) * PG_MBUF_CACHE;
+	return n;
 }
 
 static void pg_workers_setup(const struct pg_opts *o, struct pg_port_plan pp[2])
@@ -404,7 +449,7 @@ static void pg_workers_setup(const struct pg_opts *o, struct pg_port_plan pp[2])
 				 cap_f, cap_s, strerror(-rc));
 		if (nw > 1) {
 			snprintf(name, sizeof(name), "pg_ring_%u", k);
-			w->ring = rte_ring_create(name, PG_RING_SIZE, socket, RING_F_SC_DEQ);
+			w->ring = rte_ring_create(name, pg_ring_size(pp), socket, RING_F_SC_DEQ);
 			if (!w->ring)
 				rte_exit(EXIT_FAILURE, "worker %u: ring: %s\n", k,
 					 rte_strerror(rte_errno));
@@ -528,15 +573,13 @@ int main(int argc, char **argv)
 
 	for (side = 0; side < 2; side++)
 		pg_port_plan(&pp[side], pg_app.port[side]);
-	/* Every descriptor, ring slot and TX buffer full at once, plus per-lcore caches. */
-	nmbufs = 4096;
-	for (side = 0; side < 2; side++)
-		nmbufs += pp[side].nrxq * PG_NB_RXD + pp[side].ntxq * PG_NB_TXD;
-	nmbufs += pg_app.n_workers * (PG_RING_SIZE + 2 * PG_TX_BUF + 2 * PG_BURST);
-	nmbufs += (pg_app.n_workers + 1) * 256;
-	nmbufs = RTE_MAX(nmbufs, 16384u);
+	nmbufs = pg_mbufs_needed(pp);
+	if (o.mbufs && o.mbufs < nmbufs)
+		rte_exit(EXIT_FAILURE, "--mbufs %u: these queues and rings need at least %u\n",
+			 o.mbufs, nmbufs);
+	nmbufs = o.mbufs ? o.mbufs : RTE_MAX(nmbufs, 16384u);
 	room = pg_ports_size(&o, pp);
-	pg_app.mp = rte_pktmbuf_pool_create("pg_mbufs", nmbufs, 256, 0,
+	pg_app.mp = rte_pktmbuf_pool_create("pg_mbufs", nmbufs, PG_MBUF_CACHE, 0,
 					    (uint16_t)(room + RTE_PKTMBUF_HEADROOM),
 					    (int)rte_socket_id());
 	if (!pg_app.mp)
@@ -573,8 +616,8 @@ int main(int argc, char **argv)
 		       : pp[side].can_scatter ? ", rx scatter"
 					      : ", no rx scatter offered (the PMD may chain)");
 	}
-	printf(PG_PROG ": %u pool(s), %u flows, %u sources, %u worker lcore(s)\n", pg_app.pools->n,
-	       pg_app.max_flows, pg_app.max_sources, pg_app.n_workers);
+	printf(PG_PROG ": %u pool(s), %u flows, %u sources, %u worker lcore(s), %u mbufs\n",
+	       pg_app.pools->n, pg_app.max_flows, pg_app.max_sources, pg_app.n_workers, nmbufs);
 	fflush(stdout);
 
 	t0 = pg_realtime_ns();

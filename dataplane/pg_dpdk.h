@@ -21,11 +21,11 @@
  * pipeline never changes them. With one worker there is no ring: run to completion.
  * Order is kept per client address (one owner, FIFO rings), which is all TCP needs.
  *
- * Tables: per worker, one for sources (key: struct pg_addr) and one for flows (key: struct
- * pg_flow_key): values at stable positions, an open-addressing hash index to them (tables.h
- * says why not rte_hash). A full table evicts: the first expired entry within a window
+ * Tables: per worker, one for sources (key: struct pg_addr) and one for flows of each family
+ * (keys: struct pg_flow_key4, struct pg_flow_key): values at stable positions, an
+ * open-addressing hash index to them (tables.h says why not rte_hash). A full table evicts: the first expired entry within a window
  * after a clock hand, else the least recently used entry of that window (sampled LRU);
- * evictions are counted. The flow table has two eviction classes (docs/DESIGN.md,
+ * evictions are counted. Each flow table has two eviction classes (docs/DESIGN.md,
  * "Eviction classes"): entries are added unconfirmed (handshakes, orphans) and kept in a
  * FIFO; confirmed (established) entries leave it. With no expired entry in the window, the
  * oldest unconfirmed entry goes, and an established flow only when none is left.
@@ -59,13 +59,15 @@
 #include "pgutil.h"
 
 #define PG_BURST	32
-#define PG_TX_BUF	64   /* frames queued per output port before a forced flush */
-#define PG_TX_RETRIES	4    /* tx_burst calls for one flush before the rest is dropped */
-#define PG_RING_SIZE	4096 /* per-worker handoff ring */
-#define PG_DUMP_MAX	500  /* most entries one /pawsguard/sources or /flows returns */
-#define PG_DUMP_PAGE	80   /* entries of one page (always fits in one 16 KB reply) */
-#define PG_DUMP_SLICE	8192 /* table slots a worker scans per loop iteration for a dump */
-#define PG_EVICT_WINDOW 32   /* used slots looked at to choose an eviction victim */
+#define PG_TX_BUF	64    /* frames queued per output port before a forced flush */
+#define PG_TX_RETRIES	4     /* tx_burst calls for one flush before the rest is dropped */
+#define PG_RING_MIN	4096U /* slots of a handoff ring at least (main.c) */
+#define PG_MBUF_CACHE	256   /* mbufs cached per lcore by the mempool */
+#define PG_DUMP_MAX	500   /* most entries one /pawsguard/sources or /flows returns */
+#define PG_DUMP_PAGE	80    /* entries of one page (always fits in one 16 KB reply) */
+#define PG_DUMP_SLICE	8192  /* table slots a worker scans per loop iteration for a dump */
+#define PG_EVICT_WINDOW 32    /* used slots looked at to choose an eviction victim */
+#define PG_PREFETCH_MIN 16384 /* table entries in use from which lookups go in stages (worker.c) */
 #define PG_MAX_POOLS	4096
 #define PG_MAX_WORKERS	64
 
@@ -90,6 +92,11 @@ struct pg_xstats {
 	uint64_t last_rx_ns;   /* realtime of the last burst received */
 };
 
+/*
+ * Slots: value first (last_ns at offset 0 for eviction), then the key, then the used byte and,
+ * in flow tables, the class byte right after it. An IPv4 flow lives in its own table with a
+ * 12-byte key: 48-byte slots instead of 72 (pg_dpdk.h, "Tables").
+ */
 struct pg_src_slot {
 	struct pg_source s;
 	struct pg_addr key;
@@ -105,6 +112,22 @@ struct pg_flow_slot {
 	uint8_t pad[2];
 };
 
+struct pg_flow4_slot {
+	struct pg_flow f;
+	struct pg_flow_key4 key;
+	uint8_t used;
+	uint8_t unconf;
+	uint8_t pad[2];
+};
+
+_Static_assert(sizeof(struct pg_src_slot) == 72, "pg_src_slot");
+_Static_assert(sizeof(struct pg_flow_slot) == 72, "pg_flow_slot");
+_Static_assert(sizeof(struct pg_flow4_slot) == 48, "pg_flow4_slot");
+_Static_assert(offsetof(struct pg_flow_slot, unconf) == offsetof(struct pg_flow_slot, used) + 1,
+	       "pg_flow_slot.unconf");
+_Static_assert(offsetof(struct pg_flow4_slot, unconf) == offsetof(struct pg_flow4_slot, used) + 1,
+	       "pg_flow4_slot.unconf");
+
 #define PG_NIL UINT32_MAX /* no position */
 
 /* Links of the unconfirmed FIFO, by position (kept apart: a lookup never touches them). */
@@ -115,14 +138,16 @@ struct pg_ulink {
 
 /*
  * One per-worker table (tables.h): values and keys at stable positions in slots, an
- * open-addressing index from hash to position, a stack of free positions.
+ * open-addressing index from hash to position; free positions are linked through the free
+ * slots themselves (the first 4 bytes of their key).
  */
 struct pg_table {
-	uint64_t *idx; /* (hash << 32) | (position + 1); 0: empty */
-	uint32_t mask; /* index entries - 1 (a power of 2, at least twice size) */
+	uint32_t *idx;	    /* (hash << pbits) | (position + 1), truncated; 0: empty */
+	uint32_t n;	    /* index entries: twice size (at most half full) */
+	uint32_t pbits;	    /* low bits of an index entry holding position + 1 */
+	uint32_t pmask;	    /* (1 << pbits) - 1 */
+	uint32_t free_head; /* first free position, PG_NIL when full */
 	void *slots;
-	uint32_t *free; /* free positions, a stack */
-	uint32_t nfree;
 	uint32_t size; /* positions 0..size-1: the worker's share of the limit */
 	uint32_t used; /* entries in use */
 	uint32_t hand; /* clock hand for eviction */
@@ -131,11 +156,23 @@ struct pg_table {
 	uint32_t key_len;
 	uint32_t used_off;
 	uint32_t (*hash)(const void *key);
-	/* Flow table only (NULL for sources): unconfirmed entries, oldest first. */
+	/* Flow tables only (NULL for sources): unconfirmed entries, oldest first. */
 	struct pg_ulink *ulink;
 	uint32_t uhead;
 	uint32_t utail;
 	uint32_t nunconf;
+};
+
+/*
+ * A worker's flows: one table per address family, each sized by the worker's share of
+ * --max-flows (as the XDP maps are, per family). Positions of a dump run over t4, then t6:
+ * size is their sum, used the entries of both.
+ */
+struct pg_flows {
+	uint32_t used;
+	uint32_t size;
+	struct pg_table t4;
+	struct pg_table t6;
 };
 
 enum pg_dump_kind {
@@ -202,7 +239,7 @@ struct pg_worker {
 	struct pg_stats st;
 	struct pg_xstats x;
 	struct pg_table src;
-	struct pg_table flow;
+	struct pg_flows flow;
 	struct rte_ring *ring; /* frames other workers hand to this owner; NULL with one worker */
 	unsigned int n_rxq;
 	struct pg_rxq rxq[2];
@@ -257,6 +294,12 @@ static inline bool pg_quit(void)
 
 /* worker.c */
 int pg_worker_main(void *arg);
+/*
+ * The pipeline over a burst of at most PG_BURST frames from one side (what the loop runs on
+ * each burst it owns), leaving them in w->tx[side ^ 1]; for tests/bench/dpdk_scale.c.
+ */
+void pg_worker_burst(struct pg_worker *w, const struct pg_pools *pools, uint64_t now,
+		     struct rte_mbuf **pkts, uint16_t n, unsigned int side);
 
 /* tables.c */
 int pg_tables_init(struct pg_worker *w, uint32_t max_sources, uint32_t max_flows, int socket);
@@ -273,6 +316,10 @@ int pg_tab_restore_flow(struct pg_worker *w, const struct pg_flow_key *k, const 
 			bool unconf);
 int pg_tab_restore_source(struct pg_worker *w, const struct pg_addr *a,
 			  const struct pg_source *src);
+/* Free entries in the IPv4 (v4) or IPv6 flow table. */
+uint32_t pg_tab_flow_room(const struct pg_worker *w, bool v4);
+/* Bytes the tables take: the IPv4 and IPv6 flow tables, the source table. */
+void pg_tables_bytes(const struct pg_worker *w, size_t *flow4, size_t *flow6, size_t *src);
 void pg_dump_step(struct pg_worker *w);
 
 /* state.c: --state FILE (pg_dpdk.h, "Planned restart") */

@@ -180,6 +180,54 @@ int pg_state_check_path(const char *path, char *err, size_t errlen)
 
 /* ---- save ---- */
 
+/* A flow slot's key and class as a record: IPv4 slots hold the short key. */
+static void pg_state_flow_rec(struct pg_state_flow *r, const void *slot, bool v4)
+{
+	if (v4) {
+		const struct pg_flow4_slot *s = slot;
+
+		pg_flow_key_from4(&s->key, &r->key);
+		r->unconf = s->unconf;
+		r->f = s->f;
+	} else {
+		const struct pg_flow_slot *s = slot;
+
+		r->key = s->key;
+		r->unconf = s->unconf;
+		r->f = s->f;
+	}
+}
+
+/*
+ * One worker's flows into fr[*fi..n): per family, the established ones, then the unconfirmed
+ * ones oldest first, so that a reader rebuilds the same eviction order.
+ */
+static void pg_state_save_flows(struct pg_worker *w, struct pg_state_flow *fr, uint64_t n,
+				uint64_t *fi, uint64_t *n_est, uint64_t *n_unc)
+{
+	struct pg_table *tabs[2] = {&w->flow.t4, &w->flow.t6}, *t;
+	uint32_t pos, steps;
+	const uint8_t *slot;
+	int v;
+
+	for (v = 0; v < 2; v++) {
+		t = tabs[v];
+		for (pos = 0; pos < t->size && *fi < n; pos++) {
+			slot = pg_tab_slot(t, pos);
+			/* used, then the class byte (pg_dpdk.h) */
+			if (!slot[t->used_off] || slot[t->used_off + 1])
+				continue;
+			pg_state_flow_rec(&fr[(*fi)++], slot, v == 0);
+			(*n_est)++;
+		}
+		for (pos = t->uhead, steps = 0; pos != PG_NIL && steps < t->nunconf && *fi < n;
+		     pos = t->ulink[pos].next, steps++) {
+			pg_state_flow_rec(&fr[(*fi)++], pg_tab_slot(t, pos), v == 0);
+			(*n_unc)++;
+		}
+	}
+}
+
 int pg_state_save(const char *path)
 {
 	uint64_t n_flows = 0, n_src = 0, n_est = 0, n_unc = 0, fi = 0, si = 0;
@@ -188,7 +236,7 @@ int pg_state_save(const char *path)
 	struct pg_state_src *sr;
 	char err[PG_ERRLEN];
 	unsigned int k;
-	uint32_t pos, steps;
+	uint32_t pos;
 	uint8_t *buf;
 	size_t len;
 	int rc;
@@ -208,29 +256,8 @@ int pg_state_save(const char *path)
 	sr = (struct pg_state_src *)(fr + n_flows);
 	for (k = 0; k < pg_app.n_workers; k++) {
 		struct pg_worker *w = &pg_app.workers[k];
-		struct pg_table *t = &w->flow;
 
-		for (pos = 0; pos < t->size; pos++) {
-			struct pg_flow_slot *s = pg_flow_slot_at(w, (int32_t)pos);
-
-			if (!s->used || s->unconf || fi == n_flows)
-				continue;
-			fr[fi].key = s->key;
-			fr[fi].f = s->f;
-			fi++;
-			n_est++;
-		}
-		/* Oldest first, so that a reader rebuilds the same eviction order. */
-		for (pos = t->uhead, steps = 0; pos != PG_NIL && steps < t->nunconf && fi < n_flows;
-		     pos = t->ulink[pos].next, steps++) {
-			struct pg_flow_slot *s = pg_flow_slot_at(w, (int32_t)pos);
-
-			fr[fi].key = s->key;
-			fr[fi].unconf = 1;
-			fr[fi].f = s->f;
-			fi++;
-			n_unc++;
-		}
+		pg_state_save_flows(w, fr, n_flows, &fi, &n_est, &n_unc);
 		for (pos = 0; pos < w->src.size && si < n_src; pos++) {
 			struct pg_src_slot *s = pg_src_slot_at(w, (int32_t)pos);
 
@@ -416,7 +443,7 @@ static int pg_load_flows(const struct pg_state_flow *fr, uint64_t n, uint64_t no
 			 struct pg_load_count *c)
 {
 	unsigned int nw = pg_app.n_workers, o;
-	uint64_t skip[PG_MAX_WORKERS] = {0}, i, ne = 0;
+	uint64_t skip[2 * PG_MAX_WORKERS] = {0}, i, ne = 0, room;
 	struct pg_order *ord;
 	struct pg_flow_key k;
 	struct pg_flow f;
@@ -444,26 +471,29 @@ static int pg_load_flows(const struct pg_state_flow *fr, uint64_t n, uint64_t no
 			c->est++;
 	}
 	free(ord);
-	/* Unconfirmed: how many each owner must drop, then the rest oldest first. */
+	/*
+	 * Unconfirmed: how many each owner's table of each family must drop, then the rest
+	 * oldest first.
+	 */
 	for (i = 0; i < n; i++) {
 		memcpy(&f, &fr[i].f, sizeof(f));
 		if (fr[i].unconf && pg_flow_live(&f, now, &pg_app.cfg)) {
 			memcpy(&k, &fr[i].key, sizeof(k));
-			skip[pg_owner_of(&k.client, nw)]++;
+			skip[2 * pg_owner_of(&k.client, nw) + !pg_flow_key_is4(&k)]++;
 		}
 	}
-	for (o = 0; o < nw; o++)
-		skip[o] = skip[o] > pg_app.workers[o].flow.nfree
-				  ? skip[o] - pg_app.workers[o].flow.nfree
-				  : 0;
+	for (o = 0; o < 2 * nw; o++) {
+		room = pg_tab_flow_room(&pg_app.workers[o / 2], !(o & 1));
+		skip[o] = skip[o] > room ? skip[o] - room : 0;
+	}
 	for (i = 0; i < n; i++) {
 		memcpy(&f, &fr[i].f, sizeof(f));
 		if (!fr[i].unconf || !pg_flow_live(&f, now, &pg_app.cfg))
 			continue;
 		memcpy(&k, &fr[i].key, sizeof(k));
 		o = pg_owner_of(&k.client, nw);
-		if (skip[o]) {
-			skip[o]--;
+		if (skip[2 * o + !pg_flow_key_is4(&k)]) {
+			skip[2 * o + !pg_flow_key_is4(&k)]--;
 			c->no_room++;
 			continue;
 		}

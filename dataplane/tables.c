@@ -23,9 +23,8 @@ static bool pg_src_expired(const void *slot, uint64_t now)
 /* A flow entry that translates nothing any more: idle past its timeout, or retired. */
 static bool pg_flow_expired_slot(const void *slot, uint64_t now)
 {
-	const struct pg_flow_slot *f = slot;
-
-	return !pg_flow_live(&f->f, now, &pg_app.cfg);
+	/* Both flow slots start with their struct pg_flow. */
+	return !pg_flow_live(slot, now, &pg_app.cfg);
 }
 
 static uint32_t pg_hash_addr_v(const void *key)
@@ -33,14 +32,21 @@ static uint32_t pg_hash_addr_v(const void *key)
 	return pg_hash_addr(key);
 }
 
+static uint32_t pg_hash_key4_v(const void *key)
+{
+	return pg_hash_key4(key);
+}
+
 static uint32_t pg_hash_flow_v(const void *key)
 {
 	return pg_hash_flow(key);
 }
 
-/* Both values start with last_ns. */
+/* Both values start with last_ns; so do both flow slots with their value. */
 _Static_assert(offsetof(struct pg_source, last_ns) == 0, "pg_source.last_ns");
 _Static_assert(offsetof(struct pg_flow, last_ns) == 0, "pg_flow.last_ns");
+_Static_assert(offsetof(struct pg_flow_slot, f) == 0, "pg_flow_slot.f");
+_Static_assert(offsetof(struct pg_flow4_slot, f) == 0, "pg_flow4_slot.f");
 
 static inline uint64_t pg_slot_last_ns(const void *slot)
 {
@@ -52,7 +58,24 @@ static inline uint8_t *pg_slot_used(const struct pg_table *t, void *slot)
 	return (uint8_t *)slot + t->used_off;
 }
 
-/* The unconfirmed FIFO of the flow table (pg_dpdk.h): append, unlink, both O(1). */
+/* The class byte of a flow slot, right after its used byte (pg_dpdk.h). */
+static inline uint8_t *pg_slot_unconf(const struct pg_table *t, void *slot)
+{
+	return (uint8_t *)slot + t->used_off + 1;
+}
+
+/* A free slot links to the next free position in the first 4 bytes of its key. */
+static inline uint32_t *pg_slot_free_next(const struct pg_table *t, void *slot)
+{
+	return (uint32_t *)(void *)((uint8_t *)slot + t->key_off);
+}
+
+static inline uint32_t pg_slot_home(const struct pg_table *t, uint32_t pos)
+{
+	return pg_idx_home(t, t->hash((uint8_t *)pg_tab_slot(t, pos) + t->key_off));
+}
+
+/* The unconfirmed FIFO of a flow table (pg_dpdk.h): append, unlink, both O(1). */
 static void pg_fifo_append(struct pg_table *t, uint32_t pos)
 {
 	t->ulink[pos].prev = t->utail;
@@ -85,31 +108,33 @@ static void pg_fifo_unlink(struct pg_table *t, uint32_t pos)
 static void pg_tab_remove(struct pg_table *t, uint32_t pos)
 {
 	void *slot = pg_tab_slot(t, pos);
-	uint32_t i = t->hash((uint8_t *)slot + t->key_off) & t->mask, j, home;
+	uint32_t i = pg_slot_home(t, pos), j, home;
 
-	while (t->idx[i] && pg_ent_pos(t->idx[i]) != pos)
-		i = (i + 1) & t->mask;
+	while (t->idx[i] && pg_idx_pos(t, t->idx[i]) != pos)
+		i = i + 1 == t->n ? 0 : i + 1;
 	if (!t->idx[i])
 		return; /* not indexed: cannot happen */
 	/*
 	 * Linear probing deletion without tombstones (Knuth 6.4, algorithm R): move back each
-	 * later entry of the run whose home slot does not lie cyclically in (i, j].
+	 * later entry of the run whose home slot does not lie cyclically in (i, j]. An index
+	 * entry does not hold its whole hash: the home comes from the slot's key.
 	 */
 	t->idx[i] = 0;
-	for (j = (i + 1) & t->mask; t->idx[j]; j = (j + 1) & t->mask) {
-		home = (uint32_t)(t->idx[j] >> 32) & t->mask;
+	for (j = i + 1 == t->n ? 0 : i + 1; t->idx[j]; j = j + 1 == t->n ? 0 : j + 1) {
+		home = pg_slot_home(t, pg_idx_pos(t, t->idx[j]));
 		if (i <= j ? (home > i && home <= j) : (home > i || home <= j))
 			continue;
 		t->idx[i] = t->idx[j];
 		t->idx[j] = 0;
 		i = j;
 	}
-	if (t->ulink && ((struct pg_flow_slot *)slot)->unconf) {
+	if (t->ulink && *pg_slot_unconf(t, slot)) {
 		pg_fifo_unlink(t, pos);
-		((struct pg_flow_slot *)slot)->unconf = 0;
+		*pg_slot_unconf(t, slot) = 0;
 	}
 	*pg_slot_used(t, slot) = 0;
-	t->free[t->nfree++] = pos;
+	*pg_slot_free_next(t, slot) = t->free_head;
+	t->free_head = pos;
 	t->used--;
 }
 
@@ -180,6 +205,7 @@ static int pg_evict_flow(struct pg_worker *w, struct pg_table *t, uint64_t now)
 	if (pos == PG_NIL)
 		return -ENOENT;
 	pg_tab_remove(t, pos);
+	w->flow.used--;
 	w->x.evictions++;
 	return 0;
 }
@@ -190,16 +216,17 @@ static int32_t pg_place(struct pg_table *t, const void *key, uint32_t h)
 	uint32_t pos, i;
 	void *slot;
 
-	if (!t->nfree)
+	if (t->free_head == PG_NIL)
 		return -ENOSPC;
-	pos = t->free[--t->nfree];
+	pos = t->free_head;
 	slot = pg_tab_slot(t, pos);
+	t->free_head = *pg_slot_free_next(t, slot);
 	memcpy((uint8_t *)slot + t->key_off, key, t->key_len);
 	*pg_slot_used(t, slot) = 1;
 	t->used++;
-	for (i = h & t->mask; t->idx[i]; i = (i + 1) & t->mask)
+	for (i = pg_idx_home(t, h); t->idx[i]; i = i + 1 == t->n ? 0 : i + 1)
 		;
-	t->idx[i] = (uint64_t)h << 32 | (pos + 1);
+	t->idx[i] = h << t->pbits | (pos + 1);
 	return (int32_t)pos;
 }
 
@@ -209,7 +236,7 @@ struct pg_source *pg_tab_source_add(struct pg_worker *w, const struct pg_addr *a
 	struct pg_src_slot *s;
 	int32_t pos;
 
-	if (!w->src.nfree)
+	if (w->src.free_head == PG_NIL)
 		pg_evict_source(w, &w->src, now);
 	pos = pg_place(&w->src, a, h);
 	if (pos < 0) {
@@ -222,40 +249,69 @@ struct pg_source *pg_tab_source_add(struct pg_worker *w, const struct pg_addr *a
 	return &s->s;
 }
 
+/*
+ * The table of a key's family, and the key as that table holds it (k4 filled for IPv4), with
+ * its hash.
+ */
+static struct pg_table *pg_flow_table_of(struct pg_worker *w, const struct pg_flow_key *k,
+					 struct pg_flow_key4 *k4, const void **key, uint32_t *h)
+{
+	if (pg_flow_key_is4(k)) {
+		pg_flow_key_to4(k, k4);
+		*key = k4;
+		*h = pg_hash_key4(k4);
+		return &w->flow.t4;
+	}
+	*key = k;
+	*h = pg_hash_flow(k);
+	return &w->flow.t6;
+}
+
+/* A flow slot's value; both slot kinds start with it. */
+static inline struct pg_flow *pg_slot_flow(struct pg_table *t, int32_t pos)
+{
+	return pg_tab_slot(t, (uint32_t)pos);
+}
+
 struct pg_flow *pg_tab_flow_add(struct pg_worker *w, const struct pg_flow_key *k,
 				const struct pg_flow *init, uint64_t now)
 {
-	struct pg_flow_slot *f;
+	struct pg_flow_key4 k4;
+	const void *key;
+	uint32_t h;
+	struct pg_table *t = pg_flow_table_of(w, k, &k4, &key, &h);
+	struct pg_flow *f;
 	int32_t pos;
 
-	if (!w->flow.nfree)
-		pg_evict_flow(w, &w->flow, now);
-	pos = pg_place(&w->flow, k, pg_hash_flow(k));
+	if (t->free_head == PG_NIL)
+		pg_evict_flow(w, t, now);
+	pos = pg_place(t, key, h);
 	if (pos < 0) {
 		w->st.c[PG_STAT_TABLE_FULL]++;
 		return NULL;
 	}
-	f = pg_flow_slot_at(w, pos);
-	f->f = *init;
+	w->flow.used++;
+	f = pg_slot_flow(t, pos);
+	*f = *init;
 	/* Every entry starts unconfirmed (pipeline.h): a SYN or an orphan. */
-	f->unconf = 1;
-	pg_fifo_append(&w->flow, (uint32_t)pos);
-	return &f->f;
+	*pg_slot_unconf(t, f) = 1;
+	pg_fifo_append(t, (uint32_t)pos);
+	return f;
 }
 
 struct pg_flow *pg_tab_flow_confirm(struct pg_worker *w, const struct pg_flow_key *k,
 				    struct pg_flow *f)
 {
-	struct pg_flow_slot *s = container_of(f, struct pg_flow_slot, f);
+	struct pg_table *t = pg_flow_key_is4(k) ? &w->flow.t4 : &w->flow.t6;
+	uint8_t *unconf = pg_slot_unconf(t, f);
 
-	(void)k;
 	/*
 	 * Established until removed: an entry reused in place keeps its class, and only a move
 	 * counts (pipeline.h).
 	 */
-	if (s->unconf) {
-		pg_fifo_unlink(&w->flow, (uint32_t)(s - pg_flow_slot_at(w, 0)));
-		s->unconf = 0;
+	if (*unconf) {
+		pg_fifo_unlink(t, (uint32_t)(((uint8_t *)f - (uint8_t *)t->slots) / t->slot_size));
+		*unconf = 0;
 		w->st.c[PG_STAT_FLOW_CONFIRMED]++;
 	}
 	return f;
@@ -264,21 +320,32 @@ struct pg_flow *pg_tab_flow_confirm(struct pg_worker *w, const struct pg_flow_ke
 int pg_tab_restore_flow(struct pg_worker *w, const struct pg_flow_key *k, const struct pg_flow *f,
 			bool unconf)
 {
-	struct pg_flow_slot *s;
-	uint32_t h = pg_hash_flow(k);
+	struct pg_flow_key4 k4;
+	const void *key;
+	uint32_t h;
+	struct pg_table *t = pg_flow_table_of(w, k, &k4, &key, &h);
+	struct pg_flow *v;
 	int32_t pos;
 
-	if (pg_tab_find(&w->flow, k, sizeof(*k), h) >= 0)
+	if (pg_tab_find(t, key, h) >= 0)
 		return -EEXIST;
-	pos = pg_place(&w->flow, k, h);
+	pos = pg_place(t, key, h);
 	if (pos < 0)
 		return (int)pos;
-	s = pg_flow_slot_at(w, pos);
-	s->f = *f;
-	s->unconf = unconf;
+	w->flow.used++;
+	v = pg_slot_flow(t, pos);
+	*v = *f;
+	*pg_slot_unconf(t, v) = unconf;
 	if (unconf)
-		pg_fifo_append(&w->flow, (uint32_t)pos);
+		pg_fifo_append(t, (uint32_t)pos);
 	return 0;
+}
+
+uint32_t pg_tab_flow_room(const struct pg_worker *w, bool v4)
+{
+	const struct pg_table *t = v4 ? &w->flow.t4 : &w->flow.t6;
+
+	return t->size - t->used;
 }
 
 int pg_tab_restore_source(struct pg_worker *w, const struct pg_addr *a, const struct pg_source *src)
@@ -286,7 +353,7 @@ int pg_tab_restore_source(struct pg_worker *w, const struct pg_addr *a, const st
 	uint32_t h = pg_hash_addr(a);
 	int32_t pos;
 
-	if (pg_tab_find(&w->src, a, sizeof(*a), h) >= 0)
+	if (pg_tab_find(&w->src, a, h) >= 0)
 		return -EEXIST;
 	pos = pg_place(&w->src, a, h);
 	if (pos < 0)
@@ -295,28 +362,58 @@ int pg_tab_restore_source(struct pg_worker *w, const struct pg_addr *a, const st
 	return 0;
 }
 
-static int pg_table_init(struct pg_table *t, const char *name, uint32_t size, int socket)
+/* Bits for the values 0..size (an index entry holds position + 1). */
+static uint32_t pg_pos_bits(uint32_t size)
 {
-	uint32_t n = rte_align32pow2(2 * size), i;
+	return 32 - (uint32_t)__builtin_clz(size);
+}
+
+static int pg_table_init(struct pg_table *t, const char *name, uint32_t size, bool flows,
+			 int socket)
+{
+	uint32_t i;
 
 	t->size = size;
-	t->mask = n - 1;
-	t->idx = rte_zmalloc_socket(name, (size_t)n * sizeof(*t->idx), RTE_CACHE_LINE_SIZE, socket);
+	t->n = 2 * size;
+	t->pbits = pg_pos_bits(size);
+	t->pmask = (1u << t->pbits) - 1;
+	t->idx = rte_zmalloc_socket(name, (size_t)t->n * sizeof(*t->idx), RTE_CACHE_LINE_SIZE,
+				    socket);
 	t->slots =
 		rte_zmalloc_socket(name, (size_t)size * t->slot_size, RTE_CACHE_LINE_SIZE, socket);
-	t->free = rte_malloc_socket(name, (size_t)size * sizeof(*t->free), 0, socket);
-	if (!t->idx || !t->slots || !t->free)
+	if (!t->idx || !t->slots)
 		return -ENOMEM;
-	/* Position 0 on top: a fresh table fills from the start. */
+	/* Position 0 first: a fresh table fills from the start. */
 	for (i = 0; i < size; i++)
-		t->free[i] = size - 1 - i;
-	t->nfree = size;
+		*pg_slot_free_next(t, pg_tab_slot(t, i)) = i + 1 < size ? i + 1 : PG_NIL;
+	t->free_head = 0;
+	if (flows) {
+		t->ulink = rte_malloc_socket(name, (size_t)size * sizeof(*t->ulink), 0, socket);
+		if (!t->ulink)
+			return -ENOMEM;
+		t->uhead = t->utail = PG_NIL;
+		t->nunconf = 0;
+	}
 	return 0;
+}
+
+/* Bytes a table holds in memory: index, slots, FIFO links. */
+static size_t pg_table_bytes(const struct pg_table *t)
+{
+	return (size_t)t->n * sizeof(*t->idx) + (size_t)t->size * t->slot_size +
+	       (t->ulink ? (size_t)t->size * sizeof(*t->ulink) : 0);
+}
+
+void pg_tables_bytes(const struct pg_worker *w, size_t *flow4, size_t *flow6, size_t *src)
+{
+	*flow4 = pg_table_bytes(&w->flow.t4);
+	*flow6 = pg_table_bytes(&w->flow.t6);
+	*src = pg_table_bytes(&w->src);
 }
 
 int pg_tables_init(struct pg_worker *w, uint32_t max_sources, uint32_t max_flows, int socket)
 {
-	struct pg_table *s = &w->src, *f = &w->flow;
+	struct pg_table *s = &w->src, *f4 = &w->flow.t4, *f6 = &w->flow.t6;
 	int rc;
 
 	s->slot_size = sizeof(struct pg_src_slot);
@@ -324,21 +421,29 @@ int pg_tables_init(struct pg_worker *w, uint32_t max_sources, uint32_t max_flows
 	s->key_len = sizeof(struct pg_addr);
 	s->used_off = offsetof(struct pg_src_slot, used);
 	s->hash = pg_hash_addr_v;
-	f->slot_size = sizeof(struct pg_flow_slot);
-	f->key_off = offsetof(struct pg_flow_slot, key);
-	f->key_len = sizeof(struct pg_flow_key);
-	f->used_off = offsetof(struct pg_flow_slot, used);
-	f->hash = pg_hash_flow_v;
-	rc = pg_table_init(s, "pg_sources", max_sources ? max_sources : 1, socket);
+	f4->slot_size = sizeof(struct pg_flow4_slot);
+	f4->key_off = offsetof(struct pg_flow4_slot, key);
+	f4->key_len = sizeof(struct pg_flow_key4);
+	f4->used_off = offsetof(struct pg_flow4_slot, used);
+	f4->hash = pg_hash_key4_v;
+	f6->slot_size = sizeof(struct pg_flow_slot);
+	f6->key_off = offsetof(struct pg_flow_slot, key);
+	f6->key_len = sizeof(struct pg_flow_key);
+	f6->used_off = offsetof(struct pg_flow_slot, used);
+	f6->hash = pg_hash_flow_v;
+	if (!max_sources)
+		max_sources = 1;
+	if (!max_flows)
+		max_flows = 1;
+	rc = pg_table_init(s, "pg_sources", max_sources, false, socket);
 	if (!rc)
-		rc = pg_table_init(f, "pg_flows", max_flows ? max_flows : 1, socket);
+		rc = pg_table_init(f4, "pg_flows4", max_flows, true, socket);
+	if (!rc)
+		rc = pg_table_init(f6, "pg_flows6", max_flows, true, socket);
 	if (rc)
 		return rc;
-	f->ulink = rte_malloc_socket("pg_ulink", (size_t)f->size * sizeof(*f->ulink), 0, socket);
-	if (!f->ulink)
-		return -ENOMEM;
-	f->uhead = f->utail = PG_NIL;
-	f->nunconf = 0;
+	w->flow.size = f4->size + f6->size;
+	w->flow.used = 0;
 	w->dump.recs = rte_zmalloc_socket("pg_dump", PG_DUMP_MAX * sizeof(struct pg_dump_rec),
 					  RTE_CACHE_LINE_SIZE, socket);
 	return w->dump.recs ? 0 : -ENOMEM;
@@ -348,18 +453,17 @@ static void pg_table_free(struct pg_table *t)
 {
 	rte_free(t->idx);
 	rte_free(t->slots);
-	rte_free(t->free);
 	rte_free(t->ulink);
 	t->idx = NULL;
 	t->slots = NULL;
-	t->free = NULL;
 	t->ulink = NULL;
 }
 
 void pg_tables_free(struct pg_worker *w)
 {
 	pg_table_free(&w->src);
-	pg_table_free(&w->flow);
+	pg_table_free(&w->flow.t4);
+	pg_table_free(&w->flow.t6);
 	rte_free(w->dump.recs);
 	w->dump.recs = NULL;
 }
@@ -421,17 +525,38 @@ static void pg_heap_commit(struct pg_dump *d, struct pg_dump_rec *r)
 	}
 }
 
-/* A dump record from a used slot of the source (src) or flow table. */
-static void pg_dump_rec_fill(struct pg_dump_rec *r, const void *slot, bool src)
+/* A dump record from a used slot of the source (src), IPv4 or IPv6 flow table. */
+static void pg_dump_rec_fill(struct pg_dump_rec *r, const void *slot, bool src, bool v4)
 {
 	r->last_ns = pg_slot_last_ns(slot);
 	if (src) {
 		r->src.addr = ((const struct pg_src_slot *)slot)->key;
 		r->src.s = ((const struct pg_src_slot *)slot)->s;
+	} else if (v4) {
+		pg_flow_key_from4(&((const struct pg_flow4_slot *)slot)->key, &r->flow.k);
+		r->flow.f = ((const struct pg_flow4_slot *)slot)->f;
 	} else {
 		r->flow.k = ((const struct pg_flow_slot *)slot)->key;
 		r->flow.f = ((const struct pg_flow_slot *)slot)->f;
 	}
+}
+
+/*
+ * The slot at a dump position: sources by position; flows over the IPv4 table, then the
+ * IPv6 one (pg_flows). NULL when that slot is free.
+ */
+static void *pg_dump_slot(struct pg_worker *w, bool src, uint32_t pos, bool *v4)
+{
+	struct pg_table *t = src ? &w->src : &w->flow.t4;
+	void *slot;
+
+	*v4 = !src && pos < w->flow.t4.size;
+	if (!src && !*v4) {
+		t = &w->flow.t6;
+		pos -= w->flow.t4.size;
+	}
+	slot = pg_tab_slot(t, pos);
+	return *pg_slot_used(t, slot) ? slot : NULL;
 }
 
 /* One slice of the requested dump; acknowledges the request when the table is done. */
@@ -439,8 +564,8 @@ void pg_dump_step(struct pg_worker *w)
 {
 	struct pg_dump *d = &w->dump;
 	uint32_t seq = __atomic_load_n(&d->req_seq, __ATOMIC_ACQUIRE);
-	bool src = d->kind == PG_DUMP_SOURCES;
-	struct pg_table *t = src ? &w->src : &w->flow;
+	bool src = d->kind == PG_DUMP_SOURCES, v4;
+	uint32_t size = src ? w->src.size : w->flow.size;
 	uint32_t pos, end;
 	struct pg_dump_rec *r;
 	void *slot;
@@ -448,38 +573,36 @@ void pg_dump_step(struct pg_worker *w)
 	if (d->seq != seq) {
 		d->seq = seq;
 		d->cursor = d->page ? d->start : 0;
-		if (d->cursor > t->size)
-			d->cursor = t->size;
+		if (d->cursor > size)
+			d->cursor = size;
 		d->n = 0;
 	}
+	end = d->cursor + PG_DUMP_SLICE < size ? d->cursor + PG_DUMP_SLICE : size;
 	if (d->page) {
 		/* Position order from start: no heap, the next page goes on from here. */
-		end = d->cursor + PG_DUMP_SLICE < t->size ? d->cursor + PG_DUMP_SLICE : t->size;
 		for (pos = d->cursor; pos < end && d->n < d->limit; pos++) {
-			slot = pg_tab_slot(t, pos);
-			if (!*pg_slot_used(t, slot))
-				continue;
-			pg_dump_rec_fill(&d->recs[d->n++], slot, src);
+			slot = pg_dump_slot(w, src, pos, &v4);
+			if (slot)
+				pg_dump_rec_fill(&d->recs[d->n++], slot, src, v4);
 		}
 		d->cursor = pos;
-		if (pos == t->size || d->n == d->limit) {
+		if (pos == size || d->n == d->limit) {
 			d->next = pos;
 			__atomic_store_n(&d->ack_seq, seq, __ATOMIC_RELEASE);
 		}
 		return;
 	}
-	end = d->cursor + PG_DUMP_SLICE < t->size ? d->cursor + PG_DUMP_SLICE : t->size;
 	for (pos = d->cursor; pos < end; pos++) {
-		slot = pg_tab_slot(t, pos);
-		if (!*pg_slot_used(t, slot))
+		slot = pg_dump_slot(w, src, pos, &v4);
+		if (!slot)
 			continue;
 		r = pg_heap_slot(d, pg_slot_last_ns(slot));
 		if (!r)
 			continue;
-		pg_dump_rec_fill(r, slot, src);
+		pg_dump_rec_fill(r, slot, src, v4);
 		pg_heap_commit(d, r);
 	}
 	d->cursor = end;
-	if (end == t->size)
+	if (end == size)
 		__atomic_store_n(&d->ack_seq, seq, __ATOMIC_RELEASE);
 }

@@ -12,11 +12,14 @@
 # on a build without learning (-DPG_NO_LEARN, the pipeline as it was before).
 #
 # Usage (root): tests/bench/dpdk.sh [SECONDS] [ROUNDS]   (defaults 5 s, 3 rounds; the best
-# round of each program counts)
+# round of each program counts). PG_BUILD: the build directory (default build, relative to the
+# tree or absolute); PG_PREFIX: the start of the DPDK file prefixes (default pgb).
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 ROOT=$(pwd)
 BUILD=${PG_BUILD:-build}
+case "$BUILD" in /*) ;; *) BUILD="$ROOT/$BUILD" ;; esac
+PFX=${PG_PREFIX:-pgb}
 SECS=${1:-5}
 ROUNDS=${2:-3}
 # shellcheck source-path=SCRIPTDIR source=../dpdk/lib.sh
@@ -25,8 +28,8 @@ ROUNDS=${2:-3}
 [ -f "$BUILD/build.ninja" ] || meson setup "$BUILD" >/dev/null
 meson compile -C "$BUILD" pawsguard-dpdk pawsguard-dpdk-nolearn >/dev/null ||
 	{ echo "dpdk bench: build failed"; exit 1; }
-BIN="$ROOT/$BUILD/dataplane/pawsguard-dpdk"
-BIN_NOLEARN="$ROOT/$BUILD/dataplane/pawsguard-dpdk-nolearn"
+BIN="$BUILD/dataplane/pawsguard-dpdk"
+BIN_NOLEARN="$BUILD/dataplane/pawsguard-dpdk-nolearn"
 TESTPMD=$(command -v dpdk-testpmd) || { echo "dpdk bench: dpdk-testpmd not installed"; exit 1; }
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/pgd-bench.XXXXXX")
@@ -81,7 +84,7 @@ PY
 run() {
 	local name=$1 mpps
 	shift
-	PREFIX="pgb-$name-$$"
+	PREFIX="$PFX-$name-$$"
 	dp_start "$TMP/$name.out" "$@"
 	mpps=$(rate "$PREFIX" "$SECS") || mpps=0
 	dp_stop 10 >/dev/null 2>&1 || true
@@ -98,16 +101,16 @@ for ((r = 1; r <= ROUNDS; r++)); do
 		# shellcheck disable=SC2046 # word splitting of the EAL options is intended
 		case "$p" in
 		pawsguard-dpdk)
-			m=$(run "$p" "$BIN" $(dp_eal "pgb-$p-$$") -l 0-1 "${VDEVS[@]}" -- \
+			m=$(run "$p" "$BIN" $(dp_eal "$PFX-$p-$$") -l 0-1 "${VDEVS[@]}" -- \
 				--pool 203.0.113.0/24) ;;
 		pawsguard-nopool)
-			m=$(run "$p" "$BIN" $(dp_eal "pgb-$p-$$") -l 0-1 "${VDEVS[@]}" -- \
+			m=$(run "$p" "$BIN" $(dp_eal "$PFX-$p-$$") -l 0-1 "${VDEVS[@]}" -- \
 				--pool 198.18.0.0/15) ;;
 		pawsguard-nopool-nolearn)
-			m=$(run "$p" "$BIN_NOLEARN" $(dp_eal "pgb-$p-$$") -l 0-1 "${VDEVS[@]}" -- \
+			m=$(run "$p" "$BIN_NOLEARN" $(dp_eal "$PFX-$p-$$") -l 0-1 "${VDEVS[@]}" -- \
 				--pool 198.18.0.0/15) ;;
 		testpmd-*)
-			m=$(run "$p" "$TESTPMD" $(dp_eal "pgb-$p-$$") -l 0-1 "${VDEVS[@]}" -- \
+			m=$(run "$p" "$TESTPMD" $(dp_eal "$PFX-$p-$$") -l 0-1 "${VDEVS[@]}" -- \
 				--no-mlockall --forward-mode="${p#testpmd-}" --auto-start --nb-cores=1 \
 				--rxq=1 --txq=1 --total-num-mbufs=32768 --stats-period=3600) ;;
 		esac

@@ -45,6 +45,7 @@ bad "missing config" "cannot read config" -- --config "$TMP/none.conf"
 bad "bad config line" "bad.conf:2: bad action 'bogus'" -- --config "$TMP/bad.conf"
 bad "mtu too small" "mtu must be 68..65535, got '40'" -- --mtu 40
 bad "mbuf-size not a number" "mbuf-size must be" -- --mbuf-size big
+bad "mbufs too few" "mbufs must be 1024..67108864, got '100'" -- --mbufs 100
 bad "state in a missing directory" "directory $TMP/nodir: No such file or directory" \
 	-- --state "$TMP/nodir/pg.state"
 mkdir "$TMP/adir"
@@ -84,6 +85,7 @@ else
 	cat "$TMP/run.out"
 fi
 stopped_ok() { dp_stop 10 && [ "${DP_RC:-1}" = 0 ]; }
+stopped_mbufs() { stopped_ok && grep -q "worker lcore(s), 65536 mbufs" "$TMP/big.out"; }
 clean_exit() { [ "$1" = 0 ] && grep -q "^counters:" "$2"; }
 check "SIGINT: clean exit 0" stopped_ok
 # dp_stop sends SIGINT; SIGTERM separately on a second start.
@@ -161,6 +163,43 @@ state_case "with a bad checksum" "checksum mismatch .corrupt.: starting empty"
 patch_state 'h[10] = now_ns - 200 * 10**9'
 state_case "written 200 s ago" \
 	"written 20[0-9]\.[0-9]{3} s ago, older than the source TTL .75 s.: starting empty"
+
+# --mbufs: fewer than the queues and rings need is refused at start; a pcap of 40000 frames
+# (more than the default pool) replays with net_pcap infinite_rx=1 given enough mbufs.
+"$PG_PYTHON" - "$TMP/big.pcap" "$TMP/none.pcap" <<'PY'
+import struct, sys
+hdr = struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1)
+with open(sys.argv[1], "wb") as f:
+    f.write(hdr)
+    for i in range(40000):
+        ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 46, i & 0xFFFF, 0, 64, 17, 0,
+                         bytes([10, 1, i >> 8 & 255, i & 255]), bytes([198, 18, 0, 1]))
+        p = bytes.fromhex("020000000002020000000001") + b"\x08\x00" + ip + \
+            struct.pack("!HHHH", 1000, 53, 26, 0) + b"z" * 18
+        f.write(struct.pack("<IIII", 0, 0, len(p), len(p)) + p)
+with open(sys.argv[2], "wb") as f:
+    f.write(hdr)
+PY
+PCAPS=(--vdev="net_pcap0,rx_pcap=$TMP/big.pcap,infinite_rx=1" --vdev="net_pcap1,rx_pcap=$TMP/none.pcap")
+# shellcheck disable=SC2046 # word splitting of the EAL options is intended
+timeout 30 "$BIN" $(dp_eal "$PREFIX-2") $(dp_lcores 1) "${PCAPS[@]}" -- --mbufs 2000 \
+	>"$TMP/out" 2>&1
+rc=$?
+check "--mbufs 2000: refused at start, the need said (exit $rc)" refused "$rc" \
+	"mbufs 2000: these queues and rings need at least [0-9]*"
+rm -rf "/var/run/dpdk/$PREFIX-2"
+# shellcheck disable=SC2046 # word splitting of the EAL options is intended
+dp_start "$TMP/big.out" "$BIN" $(dp_eal "$PREFIX") $(dp_lcores 1) "${PCAPS[@]}" -- \
+	--mbufs 65536
+if dp_ready "$PREFIX" 20; then
+	got=$("$PG_PYTHON" "$PGTEL" --wait "$PREFIX" /pawsguard/stats tx_packets 80000 --timeout 20)
+	check "40000-frame pcap replayed with --mbufs 65536 (tx_packets $got)" [ "${got:-0}" -ge 80000 ]
+	check "--mbufs 65536: SIGINT, exit 0, 65536 mbufs said" stopped_mbufs
+else
+	check "--mbufs 65536: appliance came up with a 40000-frame pcap" false
+	cat "$TMP/big.out"
+fi
+dp_cleanup "$PREFIX"
 
 if [ "$failures" -gt 0 ]; then
 	echo "dpdk args: $failures check(s) failed"
