@@ -120,7 +120,7 @@ struct pg_flow4_slot {
 	uint8_t pad[2];
 };
 
-_Static_assert(sizeof(struct pg_src_slot) == 72, "pg_src_slot");
+_Static_assert(sizeof(struct pg_src_slot) == 88, "pg_src_slot");
 _Static_assert(sizeof(struct pg_flow_slot) == 72, "pg_flow_slot");
 _Static_assert(sizeof(struct pg_flow4_slot) == 48, "pg_flow4_slot");
 _Static_assert(offsetof(struct pg_flow_slot, unconf) == offsetof(struct pg_flow_slot, used) + 1,

@@ -43,9 +43,9 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-# What the big run's tables take (tables.c: 64 bytes an IPv4 flow, 88 an IPv6 one, 80 a
+# What the big run's tables take (tables.c: 64 bytes an IPv4 flow, 88 an IPv6 one, 96 a
 # source), plus mbufs and EAL's own, in MB.
-need_mb=$(((BIG_F * (64 + 88) + BIG_S * 80) / 1048576 + 128))
+need_mb=$(((BIG_F * (64 + 88) + BIG_S * 96) / 1048576 + 128))
 pages=$(((need_mb + 1) / 2))
 mem="--no-huge"
 HUGE_OLD=$(cat /proc/sys/vm/nr_hugepages 2>/dev/null || echo "")
