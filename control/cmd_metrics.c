@@ -68,18 +68,21 @@ static pthread_mutex_t count_lock = PTHREAD_MUTEX_INITIALIZER;
 static const struct metrics_opts *g_opts;
 static volatile sig_atomic_t stop;
 
-/* The XDP targets to count: the one named, or every one attached. */
-static int xdp_names(char names[][64], int max)
+/* The targets of one kind to scrape or count: the one named, or every running one. */
+static int target_names(bool xdp, char names[][64], int max)
 {
 	const struct pg_target_sel *sel = &g_opts->target;
 
-	if (sel->dpdk.set)
-		return 0;
-	if (sel->iface) {
-		snprintf(names[0], 64, "%s", sel->iface);
+	if (sel->iface || sel->dpdk.set) {
+		if (xdp ? !sel->iface : !sel->dpdk.set)
+			return 0;
+		snprintf(names[0], 64, "%s",
+			 xdp		 ? sel->iface
+			 : sel->dpdk.val ? sel->dpdk.val
+					 : "rte");
 		return 1;
 	}
-	return pg_xdp_list(names, max);
+	return xdp ? pg_xdp_list(names, max) : pg_dpdk_list(names, max);
 }
 
 /* Walks every XDP target's tables once and keeps the counts (the only walks we do). */
@@ -88,7 +91,7 @@ static void count_pass(void)
 	char names[16][64], err[PG_ERRLEN], label[80];
 	struct pg_stats_rec s;
 	struct pg_target t;
-	int n = xdp_names(names, 16), i, k, slot;
+	int n = target_names(true, names, 16), i, k, slot;
 
 	for (i = 0; i < n && !stop; i++) {
 		if (pg_xdp_open(&t, names[i], err, sizeof(err)))
@@ -159,7 +162,6 @@ static void on_signal(int sig)
 /* The named targets, or every running one. */
 static int scrape(struct scraped *v, int max)
 {
-	const struct pg_target_sel *sel = &g_opts->target;
 	char names[16][64], err[PG_ERRLEN];
 	struct pg_target t;
 	int n = 0, k, i, kinds;
@@ -167,19 +169,7 @@ static int scrape(struct scraped *v, int max)
 	for (kinds = 0; kinds < 2; kinds++) {
 		bool xdp = kinds == 0;
 
-		if (sel->iface || sel->dpdk.set) {
-			if (xdp && !sel->iface)
-				continue;
-			if (!xdp && !sel->dpdk.set)
-				continue;
-			snprintf(names[0], sizeof(names[0]), "%s",
-				 xdp		 ? sel->iface
-				 : sel->dpdk.val ? sel->dpdk.val
-						 : "rte");
-			k = 1;
-		} else {
-			k = xdp ? pg_xdp_list(names, 16) : pg_dpdk_list(names, 16);
-		}
+		k = target_names(xdp, names, 16);
 		for (i = 0; i < k && n < max; i++, n++) {
 			struct scraped *s = &v[n];
 
