@@ -125,14 +125,6 @@ static int pg_need_root(char *err, size_t el)
 	return -EPERM;
 }
 
-static uint64_t pg_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * PG_SEC_NS + (uint64_t)ts.tv_nsec;
-}
-
 /* ---- bpffs: ours, or the initial mount namespace's under `ip netns exec` ---- */
 
 static struct {
@@ -1411,7 +1403,7 @@ int pg_xdp_attach(const struct pg_attach_opts *o, struct pg_xdp_result *r, char 
 		     (multi ? PG_MF_MULTIPROG : 0);
 	meta.tc_handle = PG_TC_HANDLE;
 	meta.tc_prio = PG_TC_PRIO;
-	meta.attached_ns = pg_now_ns();
+	meta.attached_ns = pg_realtime_ns();
 	snprintf(meta.ifname, sizeof(meta.ifname), "%s", o->iface);
 	snprintf(meta.version, sizeof(meta.version), "%s", PG_VERSION);
 	rc = pg_meta_write(tmp, &meta);
@@ -1817,7 +1809,7 @@ int pg_xdp_reload(const char *iface, struct pg_xdp_result *r, char *err, size_t 
 	if (bpf_obj_pin(nt, npath) || rename(npath, path))
 		pg_note(r, "cannot re-pin the TC program: %s", strerror(errno));
 	m.reloads++;
-	m.reloaded_ns = pg_now_ns();
+	m.reloaded_ns = pg_realtime_ns();
 	snprintf(m.version, sizeof(m.version), "%s", PG_VERSION);
 	if (pg_meta_write(dname, &m))
 		pg_note(r, "cannot update %s", PG_META_PIN);

@@ -39,6 +39,7 @@
 #include <bpf/libbpf.h>
 
 #include "pawsguard/types.h"
+#include "pgutil.h"
 #include "scale_xdp.h"
 /* After the structs its globals are made of. */
 #include "scale_xdp.skel.h"
@@ -389,7 +390,7 @@ static void bench_open(struct bench *b, const char *objpath, uint32_t flows)
 	b->prog[C_WALK1] = b->prog[C_EST] = b->prog[C_SYN] = prog_of(b, "pg_xdp_scale");
 	b->prog[C_FLOOR1] = prog_of(b, "pg_floor");
 	b->prog[C_FLOORWALK1] = b->prog[C_FLOOR] = prog_of(b, "pg_floor_scale");
-	cfg.realtime_off_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
+	cfg.realtime_off_ns = pg_realtime_offset_ns();
 	if (bpf_map_update_elem(bpf_map__fd(b->config), &zero, &cfg, BPF_ANY) ||
 	    bpf_map_update_elem(bpf_map__fd(b->pools4), &pk, &pv, BPF_ANY))
 		die("cannot configure the programs");

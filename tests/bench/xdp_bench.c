@@ -32,6 +32,7 @@
 
 #include "pawsguard/csum.h"
 #include "pawsguard/types.h"
+#include "pgutil.h"
 #include "pawsguard.skel.h"
 #include "pawsguard_nolearn.skel.h"
 #include "scale_xdp.h"
@@ -192,7 +193,6 @@ int main(int argc, char **argv)
 	struct pg_lpm4_key k4 = {.prefixlen = 8, .addr = {10, 0, 0, 0}};
 	struct pg_pool_val pv = {.action = PG_ACT_REWRITE};
 	struct pawsguard_bpf *skel;
-	struct timespec rt, bt;
 	uint32_t repeat = 1000000, zero = 0, rv;
 	double ns, pass_ns, est = 0, fl = 0, fl_pass = 0;
 	uint8_t pkt[256];
@@ -227,10 +227,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "pg-bench-xdp: cannot load the BPF object: %s\n", strerror(errno));
 		return 1;
 	}
-	clock_gettime(CLOCK_REALTIME, &rt);
-	clock_gettime(CLOCK_BOOTTIME, &bt);
-	cfg.realtime_off_ns = (uint64_t)(rt.tv_sec - bt.tv_sec) * PG_SEC_NS + (uint64_t)rt.tv_nsec -
-			      (uint64_t)bt.tv_nsec;
+	cfg.realtime_off_ns = pg_realtime_offset_ns();
 	rc = bpf_map_update_elem(bpf_map__fd(skel->maps.data_pg_config), &zero, &cfg, BPF_ANY);
 	rc |= bpf_map_update_elem(bpf_map__fd(skel->maps.pg_pools4), &k4, &pv, BPF_ANY);
 	if (rc) {

@@ -26,6 +26,7 @@
 
 #include "pawsguard/compat.h"
 #include "pawsguard/types.h"
+#include "pgutil.h"
 #include "pawsguard.skel.h"
 #include "testpkt.h"
 
@@ -312,7 +313,6 @@ int main(void)
 	struct pg_config cfg = PG_CONFIG_DEFAULT;
 	struct pg_lpm4_key k4 = {.prefixlen = 8, .addr = {10, 0, 0, 0}};
 	struct pg_pool_val pv = {.action = PG_ACT_REWRITE};
-	struct timespec rt, bt;
 	struct env e = {0};
 	uint32_t zero = 0;
 	int rc;
@@ -338,10 +338,7 @@ int main(void)
 		return 1;
 	e.xdp = bpf_program__fd(e.skel->progs.pg_xdp_ingress);
 	e.tc = bpf_program__fd(e.skel->progs.pg_tc_egress);
-	clock_gettime(CLOCK_REALTIME, &rt);
-	clock_gettime(CLOCK_BOOTTIME, &bt);
-	cfg.realtime_off_ns = (uint64_t)(rt.tv_sec - bt.tv_sec) * PG_SEC_NS + (uint64_t)rt.tv_nsec -
-			      (uint64_t)bt.tv_nsec;
+	cfg.realtime_off_ns = pg_realtime_offset_ns();
 	if (bpf_map_update_elem(bpf_map__fd(e.skel->maps.data_pg_config), &zero, &cfg, BPF_ANY) ||
 	    bpf_map_update_elem(bpf_map__fd(e.skel->maps.pg_pools4), &k4, &pv, BPF_ANY))
 		return 1;

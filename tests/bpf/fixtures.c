@@ -30,6 +30,7 @@
 
 #include "pawsguard/stats.h"
 #include "pawsguard/types.h"
+#include "pgutil.h"
 #include "pawsguard.skel.h"
 
 #define FX_SKIP	       77
@@ -186,18 +187,10 @@ static void fx_fail(struct fx_ctx *c, const char *fmt, ...)
 	c->err[c->errlen] = 0;
 }
 
-static uint64_t fx_clock_ns(clockid_t id)
-{
-	struct timespec ts;
-
-	clock_gettime(id, &ts);
-	return (uint64_t)ts.tv_sec * PG_SEC_NS + (uint64_t)ts.tv_nsec;
-}
-
 /* The virtual clock of translate.h (unwrapped milliseconds), from our side. */
 static uint64_t fx_vclock(void)
 {
-	return fx_clock_ns(CLOCK_REALTIME) / 1000000;
+	return pg_realtime_ns() / 1000000;
 }
 
 /* --- parsing -------------------------------------------------------------------------- */
@@ -617,7 +610,6 @@ static int fx_setup(struct fx_ctx *c, const struct fx *fx)
 	struct pawsguard_bpf *s = c->skel;
 	struct pg_config cfg = PG_CONFIG_DEFAULT;
 	uint32_t zero = 0;
-	uint64_t rt, boot;
 	int i, err;
 
 	err = fx_map_clear(bpf_map__fd(s->maps.pg_pools4));
@@ -641,10 +633,8 @@ static int fx_setup(struct fx_ctx *c, const struct fx *fx)
 		return err;
 	}
 	/* The programs' clock: bpf_ktime_get_boot_ns() + realtime_off_ns, as the loader sets. */
-	rt = fx_clock_ns(CLOCK_REALTIME);
-	boot = fx_clock_ns(CLOCK_BOOTTIME);
-	cfg.realtime_off_ns = rt - boot;
-	c->base_ns = rt;
+	cfg.realtime_off_ns = pg_realtime_offset_ns();
+	c->base_ns = pg_realtime_ns();
 	err = bpf_map_update_elem(bpf_map__fd(s->maps.data_pg_config), &zero, &cfg, BPF_ANY);
 	for (i = 0; !err && i < fx->npools; i++) {
 		const struct fx_pool *p = &fx->pools[i];
@@ -935,7 +925,7 @@ static bool fx_run(struct fx_ctx *c, const struct fx *fx)
 	c->v0 = fx_vclock();
 	err = bpf_prog_test_run_opts(bpf_program__fd(prog), &opts);
 	c->v1 = fx_vclock();
-	t_end = fx_clock_ns(CLOCK_REALTIME);
+	t_end = pg_realtime_ns();
 	if (err) {
 		fx_fail(c, "BPF_PROG_TEST_RUN: %s", strerror(-err));
 		return false;
