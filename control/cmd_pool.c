@@ -71,33 +71,43 @@ static void done_append(char *buf, size_t len, const struct pg_cidr *c, const ch
 		snprintf(buf + n, len - n, " %s", action);
 }
 
-static int do_pool_add(const void *opts, const char *const *pos, int npos)
+/*
+ * pool add and pool del: every prefix the argument names, in order; on an error, what was
+ * done before it is said with it (a count or a list is never claimed for what was not done).
+ */
+static int pool_change(const struct pool_opts *p, const char *arg, bool del)
 {
-	const struct pool_opts *p = opts;
 	struct pg_pool_entry e = {.action = action_values[p->action.v]};
 	char err[PG_ERRLEN], buf[160] = "";
 	struct pg_cidr c[2];
 	struct pg_target t;
 	int rc = 0, n, i;
 
-	(void)npos;
-	n = pool_arg(pos[0], c, err, sizeof(err));
+	n = pool_arg(arg, c, err, sizeof(err));
 	if (!n)
 		return pg_fail(err);
 	if (pg_open_target(&p->target, &t))
 		return 1;
 	for (i = 0; !rc && i < n; i++) {
 		e.cidr = c[i];
-		rc = t.ops->pool_add(&t, &e, err, sizeof(err));
+		rc = del ? t.ops->pool_del(&t, &c[i], err, sizeof(err))
+			 : t.ops->pool_add(&t, &e, err, sizeof(err));
 		if (!rc)
-			done_append(buf, sizeof(buf), &c[i], pg_action_name(e.action));
+			done_append(buf, sizeof(buf), &c[i], del ? NULL : pg_action_name(e.action));
 	}
 	if (!rc)
-		print_done(p->json, &t, "added", buf);
+		print_done(p->json, &t, del ? "deleted" : "added", buf);
 	else if (buf[0])
-		snprintf(err + strlen(err), sizeof(err) - strlen(err), " (after adding %s)", buf);
+		snprintf(err + strlen(err), sizeof(err) - strlen(err), " (after %s %s)",
+			 del ? "deleting" : "adding", buf);
 	t.ops->close(&t);
 	return rc ? pg_fail(err) : 0;
+}
+
+static int do_pool_add(const void *opts, const char *const *pos, int npos)
+{
+	(void)npos;
+	return pool_change(opts, pos[0], false);
 }
 
 const struct pg_cmd pg_cmd_pool_add = {
@@ -114,29 +124,8 @@ const struct pg_cmd pg_cmd_pool_add = {
 
 static int do_pool_del(const void *opts, const char *const *pos, int npos)
 {
-	const struct pool_opts *p = opts;
-	char err[PG_ERRLEN], buf[160] = "";
-	struct pg_cidr c[2];
-	struct pg_target t;
-	int rc = 0, n, i;
-
 	(void)npos;
-	n = pool_arg(pos[0], c, err, sizeof(err));
-	if (!n)
-		return pg_fail(err);
-	if (pg_open_target(&p->target, &t))
-		return 1;
-	for (i = 0; !rc && i < n; i++) {
-		rc = t.ops->pool_del(&t, &c[i], err, sizeof(err));
-		if (!rc)
-			done_append(buf, sizeof(buf), &c[i], NULL);
-	}
-	if (!rc)
-		print_done(p->json, &t, "deleted", buf);
-	else if (buf[0])
-		snprintf(err + strlen(err), sizeof(err) - strlen(err), " (after deleting %s)", buf);
-	t.ops->close(&t);
-	return rc ? pg_fail(err) : 0;
+	return pool_change(opts, pos[0], true);
 }
 
 const struct pg_cmd pg_cmd_pool_del = {
