@@ -943,6 +943,26 @@ static int pg_iface_index(const char *iface, char *err, size_t el)
 	return (int)if_nametoindex(iface);
 }
 
+/* What every verb on one interface checks first: root, then IFACE's index (0: no such one). */
+static int pg_root_iface(const char *iface, char *err, size_t el)
+{
+	int rc = pg_need_root(err, el);
+
+	return rc ? rc : pg_iface_index(iface, err, el);
+}
+
+/* No pins for IFACE here: the interface does not exist (idx 0), or nothing is attached. */
+static int pg_not_attached(const char *iface, int idx, char *err, size_t el)
+{
+	if (!idx) {
+		snprintf(err, el, "no such interface '%s'", iface);
+		return -ENODEV;
+	}
+	snprintf(err, el, "pawsguard is not attached to %s (run: pawsguard attach %s)", iface,
+		 iface);
+	return -ENOENT;
+}
+
 int pg_xdp_locate(const char *iface, char *dir, size_t len, char *err, size_t el)
 {
 	struct pg_xdp_health h;
@@ -951,22 +971,12 @@ int pg_xdp_locate(const char *iface, char *dir, size_t len, char *err, size_t el
 	uint32_t stale;
 	int idx, rc;
 
-	rc = pg_need_root(err, el);
-	if (rc)
-		return rc;
-	idx = pg_iface_index(iface, err, el);
+	idx = pg_root_iface(iface, err, el);
 	if (idx < 0)
 		return idx;
 	rc = pg_root_open(false, rerr, sizeof(rerr));
-	if (rc == -ENOENT) {
-		if (!idx) {
-			snprintf(err, el, "no such interface '%s'", iface);
-			return -ENODEV;
-		}
-		snprintf(err, el, "pawsguard is not attached to %s (run: pawsguard attach %s)",
-			 iface, iface);
-		return -ENOENT;
-	}
+	if (rc == -ENOENT)
+		return pg_not_attached(iface, idx, err, el);
 	if (rc) {
 		snprintf(err, el, "%s", rerr);
 		return rc;
@@ -981,13 +991,7 @@ int pg_xdp_locate(const char *iface, char *dir, size_t len, char *err, size_t el
 				 iface, stale, idx ? "was another interface" : "is gone", iface);
 			return -ESTALE;
 		}
-		if (!idx) {
-			snprintf(err, el, "no such interface '%s'", iface);
-			return -ENODEV;
-		}
-		snprintf(err, el, "pawsguard is not attached to %s (run: pawsguard attach %s)",
-			 iface, iface);
-		return -ENOENT;
+		return pg_not_attached(iface, idx, err, el);
 	}
 	pg_inspect(&ns, (uint32_t)idx, &h);
 	if (h.nproblems) {
@@ -1315,15 +1319,9 @@ int pg_xdp_attach(const struct pg_attach_opts *o, struct pg_xdp_result *r, char 
 	bool tc_done = false, created = false, xdp_done = false, multi;
 
 	memset(r, 0, sizeof(*r));
-	rc = pg_need_root(err, el);
-	if (rc)
-		return rc;
-	ifindex = pg_iface_index(o->iface, err, el);
-	if (ifindex <= 0) {
-		if (!ifindex)
-			snprintf(err, el, "no such interface '%s'", o->iface);
-		return ifindex ? ifindex : -ENODEV;
-	}
+	ifindex = pg_root_iface(o->iface, err, el);
+	if (ifindex <= 0)
+		return ifindex ? ifindex : pg_not_attached(o->iface, 0, err, el);
 	rc = pg_root_open(true, err, el);
 	if (rc)
 		return rc;
@@ -1596,10 +1594,7 @@ int pg_xdp_detach(const char *iface, struct pg_xdp_result *r, char *err, size_t 
 	bool done = false, old = false;
 
 	memset(r, 0, sizeof(*r));
-	rc = pg_need_root(err, el);
-	if (rc)
-		return rc;
-	idx = pg_iface_index(iface, err, el);
+	idx = pg_root_iface(iface, err, el);
 	if (idx < 0)
 		return idx;
 	rc = pg_root_open(false, err, el);
@@ -1698,16 +1693,11 @@ int pg_xdp_reload(const char *iface, struct pg_xdp_result *r, char *err, size_t 
 	bool tc_swapped = false;
 
 	memset(r, 0, sizeof(*r));
-	rc = pg_need_root(err, el);
-	if (rc)
-		return rc;
-	idx = pg_iface_index(iface, err, el);
+	idx = pg_root_iface(iface, err, el);
 	if (idx < 0)
 		return idx;
-	if (!idx) {
-		snprintf(err, el, "no such interface '%s'", iface);
-		return -ENODEV;
-	}
+	if (!idx)
+		return pg_not_attached(iface, idx, err, el);
 	rc = pg_root_open(false, err, el);
 	if (rc == -ENOENT) {
 		snprintf(err, el, "pawsguard is not attached to %s", iface);
