@@ -39,6 +39,7 @@
 #include <bpf/libbpf.h>
 
 #include "pawsguard/types.h"
+#include "testpkt.h"
 #include "pgutil.h"
 #include "scale_xdp.h"
 /* After the structs its globals are made of. */
@@ -182,30 +183,12 @@ static double run(int prog, const uint8_t *pkt, size_t len, uint32_t repeat)
 /* Ethernet + IPv4 + TCP (NOP NOP TS) + 64 bytes, of flow 0 (checksums are not checked). */
 static size_t frame(uint8_t *p, uint8_t flags, uint16_t sport)
 {
-	size_t len = 14 + 20 + 32 + 64;
-	uint8_t *ip = p + 14, *th = ip + 20;
+	uint8_t src[4], dst[4];
 
-	memset(p, 0, len);
-	memcpy(p, "\x02\0\0\0\0\x02\x02\0\0\0\0\x01\x08\x00", 14);
-	ip[0] = 0x45;
-	ip[2] = (uint8_t)((len - 14) >> 8);
-	ip[3] = (uint8_t)(len - 14);
-	ip[8] = 64;
-	ip[9] = 6;
-	pg_put_be32(ip + 12, PG_BENCH_SRC);
-	pg_put_be32(ip + 16, PG_BENCH_SERVER);
-	th[0] = PG_BENCH_PORT0 >> 8;
-	th[1] = PG_BENCH_PORT0 & 0xff;
-	th[2] = (uint8_t)(sport >> 8);
-	th[3] = (uint8_t)sport;
-	pg_put_be32(th + 4, 1000);
-	th[12] = 8 << 4;
-	th[13] = flags;
-	th[14] = 0xff;
-	memcpy(th + 20, "\x01\x01\x08\x0a", 4);
-	pg_put_be32(th + 24, FRAME_TSVAL);
-	pg_put_be32(th + 28, flags == 0x02 ? 0 : 4242);
-	return len;
+	pg_put_be32(src, PG_BENCH_SRC);
+	pg_put_be32(dst, PG_BENCH_SERVER);
+	return pg_test_frame4(p, 6, src, dst, PG_BENCH_PORT0, sport, flags, 1000, FRAME_TSVAL,
+			      flags == 0x02 ? 0 : 4242);
 }
 
 static void key_of(const struct bench *b, uint32_t i, uint16_t sport, struct pg_flow_key4 *k)

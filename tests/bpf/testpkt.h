@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Frames for the C programs that drive the real BPF programs (tests/bpf/evict.c,
- * tests/bench/xdp_bench.c): checksums are not filled in, the programs only update them.
+ * tests/bench/xdp_bench.c, tests/bench/scale_xdp.c): checksums are not filled in, the programs only update them.
  */
 #ifndef PG_TESTPKT_H
 #define PG_TESTPKT_H

@@ -30,27 +30,11 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 [ -x "$PG" ] || { echo "SKIP: $PG not built"; exit 77; }
 topo_have_netns || { echo "SKIP: no network namespaces"; exit 77; }
 
-# `ip netns exec` remounts /sys, hiding bpffs: enter only the network namespace.
+# Into the server's network namespace (ip netns exec works as well: reload_xdp.sh uses both).
 pgc() { nsenter --net="/run/netns/$NS_SRV" "$PG" "$@"; }
 
-cleanup() {
-	hl_kill
-	[ -n "${NS_SRV:-}" ] && [ -e "/run/netns/$NS_SRV" ] && pgc detach "$SRV_IF" >/dev/null 2>&1
-	topo_down
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-hl_stats() {
-	pgc stats --json --iface "$SRV_IF" | "$HL_PY" -c '
-import json, sys
-d = json.load(sys.stdin)
-out = dict(d["counters"])
-out.update({k: v for k, v in d.items() if isinstance(v, int)})
-print(json.dumps(out))'
-}
-quiet() { "$@" >/dev/null; }
-hl_flows() { pgc flows --json --iface "$SRV_IF" --limit 100000; }
+# shellcheck source-path=SCRIPTDIR source=heal_xdp_lib.sh
+. "$HERE/heal_xdp_lib.sh"
 
 attach() {
 	pgc attach "$SRV_IF" --max-flows 1024 >/dev/null || return 1

@@ -28,24 +28,8 @@ topo_have_netns || { echo "SKIP: no network namespaces"; exit 77; }
 pgc() { ip netns exec "$NS_SRV" "$PG" "$@"; }
 pgn() { nsenter --net="/run/netns/$NS_SRV" "$PG" "$@"; }
 
-cleanup() {
-	hl_kill
-	[ -n "${NS_SRV:-}" ] && [ -e "/run/netns/$NS_SRV" ] && pgc detach "$SRV_IF" >/dev/null 2>&1
-	topo_down
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-hl_stats() {
-	pgc stats --json --iface "$SRV_IF" | "$HL_PY" -c '
-import json, sys
-d = json.load(sys.stdin)
-out = dict(d["counters"])
-out.update({k: v for k, v in d.items() if isinstance(v, int)})
-print(json.dumps(out))'
-}
-quiet() { "$@" >/dev/null; }
-hl_flows() { pgc flows --json --iface "$SRV_IF" --limit 100000; }
+# shellcheck source-path=SCRIPTDIR source=heal_xdp_lib.sh
+. "$HERE/heal_xdp_lib.sh"
 jget() { "$HL_PY" -c "import json, sys; d = json.load(sys.stdin); print($1)"; }
 status_get() { pgc status "$SRV_IF" --json | jget "d['targets'][0]['$1']"; }
 
